@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import { DepositFlow } from '../deposit/deposit-flow.js';
+import { createDevices, type Devices } from '../hardware/create-devices.js';
+import type { Clock } from '../ops/clock.js';
+import type { DeviceConfig } from '../ops/config/schema.js';
+import type { Logger } from '../ops/logger.js';
+import { RUNTIME_VERSION } from '../ops/version.js';
+import { openDatabase } from '../store/database.js';
+import type { EventStore } from '../store/event-store.js';
+import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { MqttUplink } from '../sync/mqtt-uplink.js';
+import { OutboxSync } from '../sync/outbox-sync.js';
+import type { Classifier } from '../vision/classifier.js';
+import { createClassifier } from '../vision/create-classifier.js';
+
+export interface KioskOptions {
+  config: DeviceConfig;
+  clock: Clock;
+  logger: Logger;
+  /** How long shutdown waits for the outbox to drain while connected. */
+  flushTimeoutMs?: number;
+}
+
+/**
+ * The whole kiosk, wired: constructors only store dependencies, `start()`
+ * starts the parts bottom-up and `stop()` stops them in reverse order.
+ */
+export class Kiosk {
+  readonly devices: Devices;
+  readonly classifier: Classifier;
+  readonly store: EventStore;
+  readonly flow: DepositFlow;
+  readonly uplink: MqttUplink;
+  readonly sync: OutboxSync;
+  private started = false;
+
+  constructor(private readonly options: KioskOptions) {
+    const { config, clock, logger } = options;
+    this.devices = createDevices(config, clock, logger);
+    this.classifier = createClassifier(config.classifier);
+    const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
+    this.store = new SqliteEventStore(db, config.device.id, clock);
+    this.flow = new DepositFlow({
+      devices: { ...this.devices, classifier: this.classifier },
+      store: this.store,
+      clock,
+      logger: logger.child({ component: 'deposit' }),
+      settings: config.deposit,
+      bins: config.bins,
+      routes: config.routes,
+    });
+    this.uplink = new MqttUplink({
+      broker: config.broker,
+      deviceId: config.device.id,
+      runtimeVersion: RUNTIME_VERSION,
+      clock,
+      logger: logger.child({ component: 'uplink' }),
+    });
+    this.sync = new OutboxSync({
+      store: this.store,
+      uplink: this.uplink,
+      deviceId: config.device.id,
+      settings: config.sync,
+      logger: logger.child({ component: 'sync' }),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    const { scale, scanner, camera, gpio, scenario } = this.devices;
+    for (const device of [gpio, scale, scanner, camera, this.classifier]) await device.start();
+    this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });
+    this.sync.start();
+    this.uplink.start();
+    await this.flow.start();
+    scenario?.start();
+    this.started = true;
+    logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
+  }
+
+  async stop(): Promise<void> {
+    const { logger } = this.options;
+    if (this.started) {
+      await this.devices.scenario?.stop();
+      await this.flow.stop();
+      const drained = await this.sync.drained(this.options.flushTimeoutMs ?? 3000);
+      logger.info({ drained, queue: this.store.stats() }, 'outbox flushed');
+      this.sync.stop();
+      await this.uplink.stop();
+      const { scale, scanner, camera, gpio } = this.devices;
+      for (const device of [this.classifier, camera, scanner, scale, gpio]) await device.stop();
+    }
+    this.store.close();
+    this.started = false;
+  }
+}

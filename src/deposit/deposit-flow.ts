@@ -1,0 +1,286 @@
+/**
+ * The consumer's visit as an explicit state machine.
+ *
+ *   idle ──item sensor──► weighing ──► capturing ──► classifying ──► recording ──► routing ──► awaiting-removal ──► idle
+ *                                                                       │
+ *                                                  store failure ──► out-of-service (refuses items until restarted)
+ *
+ * It sees only the device interfaces (never serialport or onoff) and writes
+ * each outcome to the durable outbox before it moves the diverter, so a
+ * deposit the consumer saw accepted is on disk first.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { BarcodeScanner, Scan } from '../hardware/barcode/barcode-scanner.js';
+import type { Camera } from '../hardware/camera/camera.js';
+import type { Edge, Gpio } from '../hardware/gpio/gpio.js';
+import { waitForStableWeight, type Scale } from '../hardware/scale/scale.js';
+import type { Clock } from '../ops/clock.js';
+import type { DeviceConfig } from '../ops/config/schema.js';
+import type { Logger } from '../ops/logger.js';
+import type { DepositPayload, KioskEvent, ScannedCode } from '../protocol/events.js';
+import type { EventStore } from '../store/event-store.js';
+import type { Classification, Classifier } from '../vision/classifier.js';
+import { decide, REJECT, type Decision, type RejectReason } from '../vision/decision.js';
+
+export type DepositState =
+  | 'stopped'
+  | 'idle'
+  | 'weighing'
+  | 'capturing'
+  | 'classifying'
+  | 'recording'
+  | 'routing'
+  | 'awaiting-removal'
+  | 'out-of-service';
+
+export interface DepositFlowEvents {
+  state: [state: DepositState];
+  /** A deposit's event is durably recorded. */
+  recorded: [event: KioskEvent];
+}
+
+export interface DepositDevices {
+  scale: Scale;
+  scanner: BarcodeScanner;
+  camera: Camera;
+  gpio: Gpio;
+  classifier: Classifier;
+}
+
+export interface DepositFlowOptions {
+  devices: DepositDevices;
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+  settings: DeviceConfig['deposit'];
+  bins: DeviceConfig['bins'];
+  routes: DeviceConfig['routes'];
+}
+
+interface Visit {
+  depositId: string;
+  startedAt: number;
+  barcodes: ScannedCode[];
+}
+
+export class DepositFlow extends EventEmitter<DepositFlowEvents> {
+  private current: DepositState = 'stopped';
+  private visit: Visit | undefined;
+  private visitDone: Promise<void> | undefined;
+  private consumerCode: { code: string; expiresAt: number } | undefined;
+  /** Cuts waits for the consumer short at shutdown; never the recording of a deposit. */
+  private readonly shutdown = new AbortController();
+  private readonly onEdge = (edge: Edge): void => this.handleEdge(edge);
+  private readonly onScan = (scan: Scan): void => this.handleScan(scan);
+
+  constructor(private readonly options: DepositFlowOptions) {
+    super();
+  }
+
+  get state(): DepositState {
+    return this.current;
+  }
+
+  async start(): Promise<void> {
+    const { gpio, scanner } = this.options.devices;
+    gpio.on('edge', this.onEdge);
+    scanner.on('scan', this.onScan);
+    await gpio.write(this.options.settings.doorLock, false);
+    this.enter('idle');
+  }
+
+  /** Stops taking items, lets the deposit in progress finish, then returns. */
+  async stop(): Promise<void> {
+    const { gpio, scanner } = this.options.devices;
+    gpio.off('edge', this.onEdge);
+    scanner.off('scan', this.onScan);
+    this.shutdown.abort(new Error('kiosk shutting down'));
+    await this.visitDone;
+    this.enter('stopped');
+  }
+
+  private enter(state: DepositState): void {
+    if (this.current === state) return;
+    this.current = state;
+    this.options.logger.debug({ state }, 'deposit state');
+    this.emit('state', state);
+  }
+
+  private handleEdge(edge: Edge): void {
+    if (edge.line !== this.options.settings.itemSensor || !edge.value) return;
+    if (this.current !== 'idle') {
+      if (this.current === 'out-of-service') this.options.logger.warn('item detected while out of service; door stays closed');
+      return;
+    }
+    const visit: Visit = { depositId: randomUUID(), startedAt: this.options.clock.uptimeMs(), barcodes: [] };
+    this.visit = visit;
+    this.visitDone = this.runVisit(visit)
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error, depositId: visit.depositId }, 'deposit flow failed');
+        this.enter('out-of-service');
+      })
+      .finally(() => {
+        this.visit = undefined;
+      });
+  }
+
+  private handleScan(scan: Scan): void {
+    if (this.visit) {
+      this.visit.barcodes.push({ value: scan.code, kind: 'unknown' });
+      return;
+    }
+    // A code scanned between items opens (or renews) the consumer's session.
+    this.consumerCode = { code: scan.code, expiresAt: scan.uptimeMs + this.options.settings.consumerCodeTtlMs };
+    this.options.logger.info('consumer session started');
+  }
+
+  private currentConsumerCode(): string | null {
+    const session = this.consumerCode;
+    if (!session || session.expiresAt < this.options.clock.uptimeMs()) return null;
+    session.expiresAt = this.options.clock.uptimeMs() + this.options.settings.consumerCodeTtlMs;
+    return session.code;
+  }
+
+  private async runVisit(visit: Visit): Promise<void> {
+    const { devices, settings, logger } = this.options;
+    const log = logger.child({ depositId: visit.depositId });
+    await devices.gpio.write(settings.doorLock, true);
+
+    this.enter('weighing');
+    const weightGrams = await this.measureWeight(log);
+
+    const faults: RejectReason[] = [];
+    this.enter('capturing');
+    const jpeg = await devices.camera.grab().then(
+      (frame) => frame.jpeg,
+      (error: unknown) => {
+        log.error({ err: error }, 'camera failed');
+        faults.push('camera-unavailable');
+        return null;
+      },
+    );
+
+    this.enter('classifying');
+    let classification: Classification | null = null;
+    if (jpeg) {
+      classification = await devices.classifier.classify(jpeg).catch((error: unknown) => {
+        log.error({ err: error }, 'classifier failed');
+        faults.push('classifier-unavailable');
+        return null;
+      });
+    }
+
+    const decision = decide(
+      { classification, weightGrams, faults },
+      {
+        minConfidence: settings.minConfidence,
+        minItemGrams: settings.minItemGrams,
+        maxItemGrams: settings.maxItemGrams,
+        routes: this.options.routes,
+      },
+    );
+
+    this.enter('recording');
+    const recorded = this.record(visit, decision, weightGrams, classification, log);
+
+    this.enter('routing');
+    const accepted = recorded !== null && decision.route !== REJECT;
+    if (accepted) {
+      await this.divert(decision.route);
+    } else {
+      await devices.gpio.write(settings.rejectLamp, true);
+      await devices.gpio.write(settings.doorLock, false);
+    }
+
+    this.enter('awaiting-removal');
+    await this.awaitRemoval(log);
+    await devices.gpio.write(settings.rejectLamp, false);
+    await devices.gpio.write(settings.doorLock, false);
+    this.enter(recorded === null ? 'out-of-service' : 'idle');
+  }
+
+  private async measureWeight(log: Logger): Promise<number | null> {
+    const { scale } = this.options.devices;
+    try {
+      const reading = await waitForStableWeight(scale, {
+        timeoutMs: this.options.settings.stableTimeoutMs,
+        accept: (r) => r.grams >= this.options.settings.minItemGrams,
+      });
+      return reading.grams;
+    } catch (error) {
+      log.warn({ err: error }, 'no stable weight');
+      return null;
+    }
+  }
+
+  /** Writes the outcome durably; null when the store refused it (the item is then handed back). */
+  private record(
+    visit: Visit,
+    decision: Decision,
+    weightGrams: number | null,
+    classification: Classification | null,
+    log: Logger,
+  ): KioskEvent | null {
+    const payload: DepositPayload = {
+      depositId: visit.depositId,
+      route: decision.route,
+      label: decision.label,
+      confidence: decision.confidence,
+      weightGrams,
+      consumerCode: this.currentConsumerCode(),
+      barcodes: visit.barcodes,
+      reasons: decision.reasons,
+      model: classification?.model ?? this.options.devices.classifier.model,
+      durationMs: Math.max(0, this.options.clock.uptimeMs() - visit.startedAt),
+    };
+    try {
+      const event = this.options.store.append({
+        type: decision.route === REJECT ? 'deposit.rejected' : 'deposit.accepted',
+        payload,
+      });
+      log.info(
+        { seq: event.seq, type: event.type, route: payload.route, label: payload.label, weightGrams, reasons: payload.reasons },
+        'deposit recorded',
+      );
+      this.emit('recorded', event);
+      return event;
+    } catch (error) {
+      // Nothing may be credited that is not on disk: refuse the item and stop taking more.
+      log.error({ err: error }, 'cannot record deposit; handing the item back and going out of service');
+      return null;
+    }
+  }
+
+  private async divert(bin: string): Promise<void> {
+    const binConfig = this.options.bins[bin];
+    if (!binConfig) throw new Error(`route names unknown bin "${bin}"`);
+    const { gpio } = this.options.devices;
+    await gpio.write(binConfig.diverter, true);
+    await new Promise((resolve) => setTimeout(resolve, this.options.settings.diverterPulseMs));
+    await gpio.write(binConfig.diverter, false);
+  }
+
+  private awaitRemoval(log: Logger): Promise<void> {
+    const { gpio } = this.options.devices;
+    const sensor = this.options.settings.itemSensor;
+    if (!gpio.read(sensor)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        gpio.off('edge', onEdge);
+        this.shutdown.signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const onEdge = (edge: Edge): void => {
+        if (edge.line === sensor && !edge.value) finish();
+      };
+      const timer = setTimeout(() => {
+        log.warn({ timeoutMs: this.options.settings.removalTimeoutMs }, 'item still in the chamber');
+        finish();
+      }, this.options.settings.removalTimeoutMs);
+      gpio.on('edge', onEdge);
+      this.shutdown.signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import type { Clock } from '../../ops/clock.js';
+import type { DeviceHealth } from '../device.js';
+import type { Camera, Frame } from './camera.js';
+import { PLACEHOLDER_FRAME_JPEG } from './placeholder-frame.js';
+
+/** Shows whatever the scenario placed in the chamber; an empty chamber is the placeholder frame. */
+export class SimulatedCamera implements Camera {
+  private running = false;
+  private scene: Buffer = PLACEHOLDER_FRAME_JPEG;
+
+  constructor(private readonly clock: Clock) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+  }
+
+  health(): DeviceHealth {
+    return { state: this.running ? 'running' : 'stopped' };
+  }
+
+  /** Simulation control: the JPEG the camera sees from now on. */
+  show(jpeg: Buffer): void {
+    this.scene = jpeg;
+  }
+
+  async grab(): Promise<Frame> {
+    return { jpeg: this.scene, uptimeMs: this.clock.uptimeMs() };
+  }
+}

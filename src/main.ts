@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * Entry point: read config, build the kiosk, start it, stop it on a signal.
+ * Wiring only; everything else lives in the layers below.
+ */
+import { Command } from 'commander';
+import { Kiosk } from './app/kiosk.js';
+import { createSystemClock } from './ops/clock.js';
+import { loadDeviceConfig } from './ops/config/load.js';
+import { isKioskError } from './ops/errors.js';
+import { createLogger } from './ops/logger.js';
+import { RUNTIME_VERSION } from './ops/version.js';
+
+/** sysexits.h EX_CONFIG: the service manager should not restart into the same bad config. */
+const EXIT_CONFIG = 78;
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('kiosk-runtime')
+    .description('Runtime of a smart recycling kiosk')
+    .version(RUNTIME_VERSION)
+    .option('-c, --config <file>', 'device-config file', process.env.KIOSK_CONFIG ?? 'device-config/default.json')
+    .parse();
+  const { config: configPath } = program.opts<{ config: string }>();
+
+  let loaded;
+  try {
+    loaded = loadDeviceConfig(configPath);
+  } catch (error) {
+    // No logger settings yet: say it plainly on stderr, which a technician's console shows.
+    process.stderr.write(`kiosk-runtime: ${(error as Error).message}\n`);
+    process.exit(isKioskError(error) ? EXIT_CONFIG : 1);
+  }
+
+  const logger = createLogger({ level: loaded.config.log.level });
+  const clock = createSystemClock();
+  logger.info({ configFile: loaded.file, version: RUNTIME_VERSION, bootId: clock.bootId }, 'kiosk-runtime starting');
+
+  let kiosk: Kiosk;
+  try {
+    kiosk = new Kiosk({ config: loaded.config, clock, logger });
+    await kiosk.start();
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exitCode = isKioskError(error) ? EXIT_CONFIG : 1;
+    logger.flush();
+    return;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    kiosk
+      .stop()
+      .then(() => {
+        logger.info('stopped');
+        process.exitCode = 0;
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      })
+      .finally(() => {
+        logger.flush();
+      });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`kiosk-runtime: unhandled rejection: ${String(reason)}\n`);
+});
+
+await main();

@@ -1,0 +1,217 @@
+import { z } from 'zod';
+
+/**
+ * device-config: the single source of truth for a kiosk's settings. The
+ * TypeScript type and docs/schemas/device-config.schema.json are both derived
+ * from this schema (scripts/generate-schemas.ts); defaults live here and only here.
+ *
+ * configVersion is bumped on any incompatible change; older files are migrated
+ * by config/migrate.ts before validation.
+ */
+export const CURRENT_CONFIG_VERSION = 1;
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
+
+const lineName = identifier.describe('name of a GPIO line declared under hardware.gpio.lines');
+
+const SimulatedDevice = z.object({ kind: z.literal('simulated') }).strict();
+
+export const ScaleConfig = z
+  .discriminatedUnion('kind', [
+    SimulatedDevice.extend({
+      readingIntervalMs: z.number().int().min(1).max(5000).default(50),
+      noiseGrams: z.number().min(0).max(50).default(0.2),
+    }).strict(),
+    z
+      .object({
+        kind: z.literal('serial'),
+        path: z.string().min(1).describe('serial device, preferably a /dev/serial/by-id/... path'),
+        baudRate: z.number().int().positive().default(9600),
+        protocol: z.enum(['mt-sics', 'continuous-ascii']).default('mt-sics'),
+      })
+      .strict(),
+  ])
+  .describe('weighing scale');
+
+export const BarcodeConfig = z
+  .discriminatedUnion('kind', [
+    SimulatedDevice,
+    z
+      .object({
+        kind: z.literal('serial'),
+        path: z.string().min(1),
+        baudRate: z.number().int().positive().default(9600),
+        suffix: z.enum(['CR', 'LF', 'CRLF']).default('CR'),
+      })
+      .strict(),
+    z.object({ kind: z.literal('hid'), path: z.string().min(1).describe('/dev/input/by-id/...-event-kbd') }).strict(),
+  ])
+  .describe('barcode scanner');
+
+export const CameraConfig = z
+  .discriminatedUnion('kind', [
+    SimulatedDevice,
+    z
+      .object({
+        kind: z.literal('mjpeg-process'),
+        command: z.array(z.string().min(1)).min(1).describe('argv of a child that writes MJPEG to stdout'),
+      })
+      .strict(),
+  ])
+  .describe('camera');
+
+const GpioLine = z
+  .object({
+    direction: z.enum(['in', 'out']),
+    line: z.number().int().min(0).describe('line offset on the GPIO chip (not the sysfs number)'),
+    activeLow: z.boolean().default(false),
+    debounceMs: z.number().int().min(0).max(1000).default(0),
+  })
+  .strict();
+
+export const GpioConfig = z
+  .object({
+    kind: z.enum(['simulated', 'sysfs']),
+    chipLabel: z.string().min(1).default('pinctrl-bcm2835').describe('label of the gpiochip the line offsets refer to'),
+    lines: z.record(lineName, GpioLine),
+  })
+  .strict()
+  .describe('GPIO lines by name');
+
+export const ClassifierConfig = z
+  .discriminatedUnion('kind', [
+    z
+      .object({ kind: z.literal('scenario') })
+      .strict()
+      .describe('reads the label the simulated camera wrote into the frame'),
+    z.object({ kind: z.literal('onnx'), modelDir: z.string().min(1), threads: z.number().int().min(1).max(8).default(1) }).strict(),
+  ])
+  .describe('image classifier');
+
+export const DeviceConfig = z
+  .object({
+    $schema: z.string().optional(),
+    configVersion: z.literal(CURRENT_CONFIG_VERSION),
+    device: z
+      .object({
+        id: identifier.describe('unique device id; part of every MQTT topic'),
+        stationId: identifier,
+      })
+      .strict(),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).strict().default({ level: 'info' }),
+    store: z
+      .object({ path: z.string().min(1).describe('SQLite file; relative paths resolve against the working directory') })
+      .strict(),
+    broker: z
+      .object({
+        url: z.string().regex(/^(mqtt|mqtts):\/\/[^\s]+$/, 'an mqtt:// or mqtts:// URL'),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
+        connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+        reconnect: z
+          .object({
+            initialMs: z.number().int().min(10).default(1000),
+            maxMs: z.number().int().min(100).default(60_000),
+          })
+          .strict()
+          .default({ initialMs: 1000, maxMs: 60_000 }),
+      })
+      .strict(),
+    sync: z
+      .object({
+        batchMaxEvents: z.number().int().min(1).max(1000).default(50),
+        batchMaxBytes: z.number().int().min(1024).max(256 * 1024).default(64 * 1024),
+        inFlightMax: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .default({ batchMaxEvents: 50, batchMaxBytes: 64 * 1024, inFlightMax: 10 }),
+    hardware: z
+      .object({
+        scale: ScaleConfig,
+        barcode: BarcodeConfig,
+        camera: CameraConfig,
+        gpio: GpioConfig,
+      })
+      .strict(),
+    classifier: ClassifierConfig,
+    simulation: z
+      .object({
+        scenario: z.string().min(1).describe('scenario file driving the simulated devices'),
+      })
+      .strict()
+      .optional(),
+    deposit: z
+      .object({
+        itemSensor: lineName.default('item-present'),
+        doorLock: lineName.default('door-lock'),
+        rejectLamp: lineName.default('lamp-reject'),
+        stableTimeoutMs: z.number().int().min(100).default(5000),
+        minItemGrams: z.number().min(0).default(5),
+        maxItemGrams: z.number().positive().default(10_000),
+        minConfidence: z.number().min(0).max(1).default(0.6),
+        diverterPulseMs: z.number().int().min(1).default(300),
+        removalTimeoutMs: z.number().int().min(100).default(30_000),
+        consumerCodeTtlMs: z.number().int().min(1000).default(120_000),
+      })
+      .strict()
+      .default({
+        itemSensor: 'item-present',
+        doorLock: 'door-lock',
+        rejectLamp: 'lamp-reject',
+        stableTimeoutMs: 5000,
+        minItemGrams: 5,
+        maxItemGrams: 10_000,
+        minConfidence: 0.6,
+        diverterPulseMs: 300,
+        removalTimeoutMs: 30_000,
+        consumerCodeTtlMs: 120_000,
+      }),
+    bins: z
+      .record(identifier, z.object({ diverter: lineName }).strict())
+      .describe('bins by name, each with the GPIO output that routes an item into it'),
+    routes: z.record(z.string().min(1), identifier).describe('classifier label -> bin name; labels not listed are rejected'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const lines = config.hardware.gpio.lines;
+    const requireLine = (name: string, direction: 'in' | 'out', path: (string | number)[]): void => {
+      const line = lines[name];
+      if (!line) {
+        ctx.addIssue({ code: 'custom', path, message: `GPIO line "${name}" is not declared under hardware.gpio.lines` });
+      } else if (line.direction !== direction) {
+        ctx.addIssue({ code: 'custom', path, message: `GPIO line "${name}" must be an ${direction}put` });
+      }
+    };
+    requireLine(config.deposit.itemSensor, 'in', ['deposit', 'itemSensor']);
+    requireLine(config.deposit.doorLock, 'out', ['deposit', 'doorLock']);
+    requireLine(config.deposit.rejectLamp, 'out', ['deposit', 'rejectLamp']);
+    for (const [bin, { diverter }] of Object.entries(config.bins)) {
+      requireLine(diverter, 'out', ['bins', bin, 'diverter']);
+    }
+    for (const [label, bin] of Object.entries(config.routes)) {
+      if (!(bin in config.bins)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', label], message: `bin "${bin}" is not declared under bins` });
+      }
+    }
+    const anySimulated = [config.hardware.scale, config.hardware.barcode, config.hardware.camera, config.hardware.gpio].some(
+      (device) => device.kind === 'simulated',
+    );
+    if (config.classifier.kind === 'scenario' && config.hardware.camera.kind !== 'simulated') {
+      ctx.addIssue({ code: 'custom', path: ['classifier', 'kind'], message: 'the "scenario" classifier only works with the simulated camera' });
+    }
+    if (anySimulated && !config.simulation) {
+      ctx.addIssue({ code: 'custom', path: ['simulation'], message: 'simulated hardware needs simulation.scenario' });
+    }
+  });
+
+export type DeviceConfig = z.infer<typeof DeviceConfig>;
+export type DeviceConfigInput = z.input<typeof DeviceConfig>;
+export type GpioLineConfig = z.infer<typeof GpioLine>;
+export type GpioConfig = z.infer<typeof GpioConfig>;
+export type ScaleConfig = z.infer<typeof ScaleConfig>;
+export type BarcodeConfig = z.infer<typeof BarcodeConfig>;
+export type CameraConfig = z.infer<typeof CameraConfig>;
+export type ClassifierConfig = z.infer<typeof ClassifierConfig>;

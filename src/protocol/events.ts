@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * Kiosk events: what the kiosk tells the backend, one envelope per fact.
+ * Versioned by the `schema` tag; a consumer that sees an unknown major version
+ * must park the message, not guess. Documented in docs/protocol.md.
+ *
+ * Identity of an event for deduplication is (deviceId, seq): seq is strictly
+ * increasing per device and survives restarts and power cuts.
+ */
+export const EVENT_SCHEMA = 'kiosk.event/1';
+
+export const BarcodeKind = z.enum(['waybill', 'consumer-session', 'gs1', 'staff', 'unknown']);
+
+export const ScannedCode = z
+  .object({
+    value: z.string().min(1).max(512),
+    kind: BarcodeKind,
+  })
+  .strict();
+
+export const DepositPayload = z
+  .object({
+    depositId: z.uuid().describe('one id per item placed in the chamber'),
+    route: z.string().describe('bin the item was routed to, or "reject"'),
+    label: z.string().nullable().describe('classifier label the decision rests on; null when no classification was possible'),
+    confidence: z.number().min(0).max(1),
+    weightGrams: z.number().nullable().describe('stable net weight; null when the scale gave none'),
+    consumerCode: z.string().nullable().describe('consumer session code scanned before the item, if any'),
+    barcodes: z.array(ScannedCode).describe('codes scanned during this deposit'),
+    reasons: z.array(z.string()).describe('machine-readable reasons behind the decision, e.g. "low-confidence"'),
+    model: z.string().describe('name@version of the classifier that saw the item'),
+    durationMs: z.number().int().min(0).describe('from item detected to decision recorded'),
+  })
+  .strict();
+
+export const KioskStartedPayload = z
+  .object({
+    runtimeVersion: z.string(),
+    configVersion: z.number().int(),
+  })
+  .strict();
+
+const envelope = {
+  schema: z.literal(EVENT_SCHEMA),
+  id: z.uuid().describe('UUIDv7, unique per event'),
+  deviceId: z.string().min(1),
+  seq: z.number().int().min(1).describe('per-device sequence number, strictly increasing, never reused'),
+  bootId: z.uuid().describe('random id of the runtime start that wrote the event'),
+  time: z.iso.datetime({ offset: true }).describe('wall-clock time; may be wrong before NTP sync'),
+  uptimeMs: z.number().int().min(0).describe('milliseconds since that runtime start'),
+};
+
+export const KioskEvent = z.discriminatedUnion('type', [
+  z.object({ ...envelope, type: z.literal('deposit.accepted'), payload: DepositPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('deposit.rejected'), payload: DepositPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('kiosk.started'), payload: KioskStartedPayload }).strict(),
+]);
+
+export type KioskEvent = z.infer<typeof KioskEvent>;
+export type KioskEventType = KioskEvent['type'];
+export type DepositPayload = z.infer<typeof DepositPayload>;
+export type ScannedCode = z.infer<typeof ScannedCode>;
+
+/** What a producer hands the store: the store adds id, seq, bootId and times. */
+export type EventDraft = { [T in KioskEventType]: { type: T; payload: Extract<KioskEvent, { type: T }>['payload'] } }[KioskEventType];
+
+export const EVENTS_BATCH_SCHEMA = 'kiosk.events-batch/1';
+
+/** One MQTT message on kiosk/v1/{deviceId}/events: a run of events in seq order. */
+export const EventsBatch = z
+  .object({
+    schema: z.literal(EVENTS_BATCH_SCHEMA),
+    deviceId: z.string().min(1),
+    events: z.array(KioskEvent).min(1),
+  })
+  .strict();
+
+export type EventsBatch = z.infer<typeof EventsBatch>;

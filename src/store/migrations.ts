@@ -1,0 +1,40 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Versioned schema migrations, applied in order inside one transaction each;
+ * PRAGMA user_version records the version reached. Never edit a released
+ * migration: add the next one. docs/storage.md describes every version.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'outbox of events and the per-device sequence counter',
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY,
+          value INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO meta (key, value) VALUES ('last_seq', 0);
+
+        CREATE TABLE outbox (
+          seq        INTEGER PRIMARY KEY,
+          id         TEXT    NOT NULL UNIQUE,
+          type       TEXT    NOT NULL,
+          body       TEXT    NOT NULL,
+          created_at TEXT    NOT NULL,
+          sent_at    TEXT
+        ) STRICT;
+        CREATE INDEX outbox_unsent ON outbox (seq) WHERE sent_at IS NULL;
+      `);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -1,0 +1,166 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from '../ops/backoff.js';
+import type { Clock } from '../ops/clock.js';
+import type { DeviceConfig } from '../ops/config/schema.js';
+import { ErrorCode, KioskError } from '../ops/errors.js';
+import type { Logger } from '../ops/logger.js';
+import { STATUS_SCHEMA, type KioskStatus } from '../protocol/status.js';
+import { topicFor, topicSettings, type TopicName } from '../protocol/topics.js';
+import type { Uplink, UplinkEvents } from './uplink.js';
+
+export interface MqttUplinkOptions {
+  broker: DeviceConfig['broker'];
+  deviceId: string;
+  runtimeVersion: string;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * MQTT 5 uplink. Each connection attempt uses a fresh mqtt.js client with its
+ * own reconnect turned off: we schedule reconnects ourselves with full-jitter
+ * backoff, and a dropped connection takes its in-memory queue with it, so the
+ * SQLite outbox stays the only queue.
+ */
+export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
+  private client: MqttClient | undefined;
+  private connected = false;
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Failed attempts since the last good connection: the first is a warning, the rest debug noise. */
+  private failedAttempts = 0;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly options: MqttUplinkOptions) {
+    super();
+    this.backoff = new Backoff(options.broker.reconnect, options.random);
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  start(): void {
+    this.stopping = false;
+    if (!this.client) this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    if (!client) return;
+    if (this.connected) {
+      try {
+        await this.publishOn(client, 'status', JSON.stringify(this.status(false)));
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'could not publish offline status');
+      }
+      await client.endAsync(false).catch(() => undefined);
+    } else {
+      await client.endAsync(true).catch(() => undefined);
+    }
+    this.client = undefined;
+    this.connected = false;
+  }
+
+  publish(topic: TopicName, body: string): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) {
+      return Promise.reject(new KioskError(ErrorCode.UplinkNotConnected, 'not connected to the broker', { topic }));
+    }
+    return this.publishOn(client, topic, body);
+  }
+
+  private publishOn(client: MqttClient, topic: TopicName, body: string): Promise<void> {
+    const { qos, retain } = topicSettings[topic];
+    return new Promise((resolve, reject) => {
+      client.publish(topicFor(topic, this.options.deviceId), body, { qos, retain }, (error, packet) => {
+        const reasonCode = packet && 'reasonCode' in packet ? packet.reasonCode : undefined;
+        if (error) {
+          reject(new KioskError(ErrorCode.UplinkPublishFailed, `publish to ${topic} failed: ${error.message}`, { topic, reasonCode }, { cause: error }));
+        } else if (reasonCode !== undefined && reasonCode >= 0x80) {
+          reject(new KioskError(ErrorCode.UplinkPublishFailed, `broker refused publish to ${topic} (reason 0x${reasonCode.toString(16)})`, { topic, reasonCode }));
+        } else {
+          resolve();
+        }
+      });
+    });
+  }
+
+  private status(online: boolean): KioskStatus {
+    return {
+      schema: STATUS_SCHEMA,
+      deviceId: this.options.deviceId,
+      online,
+      bootId: this.options.clock.bootId,
+      runtimeVersion: this.options.runtimeVersion,
+      time: this.options.clock.wallNow().toISOString(),
+    };
+  }
+
+  private connect(): void {
+    const { broker, deviceId, logger } = this.options;
+    const clientOptions: IClientOptions = {
+      protocolVersion: 5,
+      clientId: `kiosk-${deviceId}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: broker.connectTimeoutMs,
+      keepalive: broker.keepaliveSeconds,
+      queueQoSZero: false,
+      will: {
+        topic: topicFor('status', deviceId),
+        payload: Buffer.from(JSON.stringify(this.status(false))),
+        qos: topicSettings.status.qos,
+        retain: topicSettings.status.retain,
+      },
+    };
+    if (broker.username !== undefined) clientOptions.username = broker.username;
+    if (broker.password !== undefined) clientOptions.password = broker.password;
+
+    const client = mqtt.connect(broker.url, clientOptions);
+    this.client = client;
+
+    client.on('connect', () => {
+      if (this.client !== client) return;
+      this.connected = true;
+      this.failedAttempts = 0;
+      this.backoff.reset();
+      logger.info({ broker: broker.url }, 'connected to broker');
+      this.publishOn(client, 'status', JSON.stringify(this.status(true))).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not publish birth message'),
+      );
+      this.emit('connected');
+    });
+    client.on('error', (error) => {
+      if (this.client !== client) return;
+      logger.debug({ err: { message: error.message, code: (error as NodeJS.ErrnoException).code } }, 'broker connection error');
+    });
+    client.on('close', () => {
+      if (this.client !== client) return;
+      const wasConnected = this.connected;
+      this.connected = false;
+      // Forced end with reconnectPeriod 0 and a clean session fails every pending publish callback.
+      client.end(true);
+      this.client = undefined;
+      if (wasConnected) {
+        logger.warn({ broker: broker.url }, 'lost connection to broker; events stay queued');
+        this.emit('disconnected', 'connection closed');
+      } else if (this.failedAttempts++ === 0) {
+        logger.warn({ broker: broker.url }, 'broker unreachable; events stay queued, retrying with backoff');
+      }
+      if (!this.stopping) this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    const waitMs = this.backoff.next();
+    this.options.logger.debug({ waitMs }, 'reconnecting to broker');
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopping) this.connect();
+    }, waitMs);
+  }
+}
