@@ -115,6 +115,8 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
     }
     const visit: Visit = { depositId: randomUUID(), startedAt: this.options.clock.uptimeMs(), barcodes: [] };
     this.visit = visit;
+    // Leave idle before any await, so a bouncing sensor cannot start a second visit.
+    this.enter('weighing');
     this.visitDone = this.runVisit(visit)
       .catch((error: unknown) => {
         this.options.logger.error({ err: error, depositId: visit.depositId }, 'deposit flow failed');
@@ -146,8 +148,6 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
     const { devices, settings, logger } = this.options;
     const log = logger.child({ depositId: visit.depositId });
     await devices.gpio.write(settings.doorLock, true);
-
-    this.enter('weighing');
     const weightGrams = await this.measureWeight(log);
 
     const faults: RejectReason[] = [];
@@ -264,7 +264,8 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   private awaitRemoval(log: Logger): Promise<void> {
     const { gpio } = this.options.devices;
     const sensor = this.options.settings.itemSensor;
-    if (!gpio.read(sensor)) return Promise.resolve();
+    // At shutdown nobody waits for the consumer: the deposit is recorded, the door is released below.
+    if (!gpio.read(sensor) || this.shutdown.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = (): void => {
         clearTimeout(timer);

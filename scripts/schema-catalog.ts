@@ -1,0 +1,36 @@
+/**
+ * Every JSON format the project writes down, by file name under docs/schemas/.
+ * The zod schemas in src/ are the source of truth; these files are generated
+ * from them (npm run schemas) and a test fails when they drift.
+ */
+import { z } from 'zod';
+import { Scenario } from '../src/hardware/simulation/scenario.js';
+import { DeviceConfig } from '../src/ops/config/schema.js';
+import { DepositPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
+import { KioskStatus } from '../src/protocol/status.js';
+
+const BASE_ID = 'https://kiosk-runtime.invalid/schemas/';
+
+interface CatalogEntry {
+  file: string;
+  title: string;
+  schema: z.ZodType;
+  /** Config files are written by people: describe what they may leave out (defaults apply). */
+  io: 'input' | 'output';
+}
+
+export const schemaCatalog: readonly CatalogEntry[] = [
+  { file: 'device-config.schema.json', title: 'kiosk-runtime device-config, version 1', schema: DeviceConfig, io: 'input' },
+  { file: 'scenario.schema.json', title: 'kiosk-runtime simulation scenario, version 1', schema: Scenario, io: 'input' },
+  { file: 'event.schema.json', title: 'kiosk.event/1 — one kiosk event', schema: KioskEvent, io: 'output' },
+  { file: 'events-batch.schema.json', title: 'kiosk.events-batch/1 — payload of kiosk/v1/{deviceId}/events', schema: EventsBatch, io: 'output' },
+  { file: 'status.schema.json', title: 'kiosk.status/1 — retained payload of kiosk/v1/{deviceId}/status', schema: KioskStatus, io: 'output' },
+  { file: 'deposit-payload.schema.json', title: 'payload of deposit.accepted and deposit.rejected events', schema: DepositPayload, io: 'output' },
+  { file: 'kiosk-started-payload.schema.json', title: 'payload of kiosk.started events', schema: KioskStartedPayload, io: 'output' },
+];
+
+export function renderSchema(entry: CatalogEntry): string {
+  const json = z.toJSONSchema(entry.schema, { io: entry.io, unrepresentable: 'any' });
+  const document = { $id: BASE_ID + entry.file, title: entry.title, ...json };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

@@ -1,0 +1,177 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Broker } from '../support/mosquitto.js';
+import { KioskProcess } from '../support/kiosk-process.js';
+import { writeTestKiosk } from '../support/kiosk-config.js';
+import { loadPublishedSchemas } from '../support/schemas.js';
+import { TestSubscriber } from '../support/subscriber.js';
+import { makeTempDir, type TempDir } from '../support/temp-dir.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** Counts rows in the kiosk's outbox through a second, read-only connection (WAL allows it). */
+function outboxCounts(storeFile: string): { total: number; unsent: number; deposits: number } {
+  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        "SELECT count(*) AS total, count(*) FILTER (WHERE sent_at IS NULL) AS unsent, count(*) FILTER (WHERE type LIKE 'deposit.%') AS deposits FROM outbox",
+      )
+      .get() as { total: number; unsent: number; deposits: number };
+  } finally {
+    db.close();
+  }
+}
+
+const fourItems = [
+  { label: 'cardboard', confidence: 0.93, weightGrams: 300, barcode: 'SF1400039871234', consumerCode: 'KC-TEST-0001' },
+  { label: 'plastic', confidence: 0.9, weightGrams: 40 },
+  { label: 'glass', confidence: 0.97, weightGrams: 450 },
+  { label: 'paper', confidence: 0.3, weightGrams: 90 },
+];
+
+describe('one deposit end to end (simulated devices, real SQLite, real mosquitto)', () => {
+  let dir: TempDir;
+  let broker: Broker;
+  let subscriber: TestSubscriber | undefined;
+  let kiosks: KioskProcess[] = [];
+
+  beforeEach(async () => {
+    dir = makeTempDir();
+    broker = await Broker.create({ persistence: true });
+    kiosks = [];
+  });
+
+  afterEach(async () => {
+    for (const kiosk of kiosks) await kiosk.dispose();
+    await subscriber?.disconnect();
+    subscriber = undefined;
+    await broker.dispose();
+    dir.remove();
+  });
+
+  function startKiosk(configFile: string): KioskProcess {
+    const kiosk = new KioskProcess(configFile);
+    kiosks.push(kiosk);
+    return kiosk;
+  }
+
+  it('publishes each deposit to the subscriber with payloads that match the published schemas', async () => {
+    await broker.start();
+    subscriber = new TestSubscriber(broker.url);
+    await subscriber.connect();
+    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems } });
+    startKiosk(files.configFile);
+
+    const events = await subscriber.waitForEvents((all) => all.filter((e) => e.type.startsWith('deposit.')).length >= 4, 'four deposits');
+    const validator = loadPublishedSchemas();
+    for (const batch of subscriber.batches()) {
+      const validate = validator('events-batch.schema.json');
+      expect(validate(batch), JSON.stringify(validate.errors)).toBe(true);
+    }
+    const deposits = events.filter((e) => e.type.startsWith('deposit.'));
+    expect(deposits.map((e) => [e.type, e.type === 'kiosk.started' ? null : (e.payload as { route: string }).route])).toEqual([
+      ['deposit.accepted', 'carton'],
+      ['deposit.accepted', 'mailer'],
+      ['deposit.rejected', 'reject'],
+      ['deposit.rejected', 'reject'],
+    ]);
+    const first = deposits[0];
+    if (first?.type !== 'deposit.accepted') throw new Error('first deposit not accepted');
+    expect(first.deviceId).toBe('kiosk-test-0001');
+    expect(first.payload.consumerCode).toBe('KC-TEST-0001');
+    expect(first.payload.barcodes.map((code) => code.value)).toEqual(['SF1400039871234']);
+    expect(first.payload.weightGrams).toBeCloseTo(300, 0);
+    const third = deposits[2];
+    expect(third?.type === 'deposit.rejected' && third.payload.reasons).toEqual(['material-not-accepted']);
+    const fourth = deposits[3];
+    expect(fourth?.type === 'deposit.rejected' && fourth.payload.reasons).toEqual(['low-confidence']);
+    // Sequence numbers are contiguous from the first event the kiosk ever wrote.
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, index) => index + 1));
+
+    const status = await waitFor(() => subscriber?.statuses().find((s) => s.online), { description: 'birth message' });
+    expect(validator('status.schema.json')(status)).toBe(true);
+    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+  });
+
+  it('queues 100 deposits while the broker is down and delivers all of them, in seq order, when it returns', async () => {
+    // The backend's persistent session exists before the outage, as in production.
+    await broker.start();
+    subscriber = new TestSubscriber(broker.url, 'backend-ingest-test', true);
+    await subscriber.connect();
+    await subscriber.disconnect();
+    await broker.stop();
+
+    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 25, idleMs: 0, items: fourItems } });
+    const kiosk = startKiosk(files.configFile);
+    await kiosk.waitForLog('scenario finished', 60_000);
+    expect(outboxCounts(files.storeFile)).toMatchObject({ deposits: 100, unsent: 101 });
+
+    await broker.start();
+    await subscriber.connect();
+    const events = await subscriber.waitForEvents((all) => all.filter((e) => e.type.startsWith('deposit.')).length >= 100, '100 deposits');
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(101);
+    expect(events.filter((e) => e.type.startsWith('deposit.'))).toHaveLength(100);
+    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+  });
+
+  it('loses nothing when killed with SIGKILL between enqueue and acknowledgement; (deviceId, seq) identifies the duplicates', async () => {
+    await broker.start();
+    subscriber = new TestSubscriber(broker.url, 'backend-ingest-kill', true);
+    await subscriber.connect();
+    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 10, idleMs: 0, items: fourItems } });
+
+    const first = startKiosk(files.configFile);
+    await subscriber.waitForEvents((all) => all.some((e) => e.type.startsWith('deposit.')), 'the first deposit');
+    // Freeze the broker: the kiosk keeps writing and publishing, but no PUBACK comes back.
+    broker.pause();
+    await waitFor(() => outboxCounts(files.storeFile).unsent >= 5, { description: 'deposits enqueued but not acknowledged' });
+    first.kill('SIGKILL');
+    await first.exited;
+    const afterKill = outboxCounts(files.storeFile);
+    expect(afterKill.unsent).toBeGreaterThanOrEqual(5);
+    broker.resume();
+
+    // The restarted kiosk plays its scenario again; the test only needs what the first one wrote.
+    const second = startKiosk(files.configFile);
+    await second.waitForLog('kiosk started');
+    const storedSeqs = Array.from({ length: afterKill.total }, (_, i) => i + 1);
+    const events = await subscriber.waitForEvents(
+      (all) => storedSeqs.every((seq) => all.some((e) => e.seq === seq)),
+      `every seq up to ${afterKill.total}`,
+    );
+    const byKey = new Map<string, string>();
+    for (const event of events) {
+      const key = `${event.deviceId}/${event.seq}`;
+      const seen = byKey.get(key);
+      // A duplicate is byte-for-byte the same event: same id, same payload.
+      if (seen !== undefined) expect(JSON.stringify(event)).toBe(seen);
+      byKey.set(key, JSON.stringify(event));
+    }
+    for (const seq of storedSeqs) expect(byKey.has(`kiosk-test-0001/${seq}`)).toBe(true);
+    // The restarted runtime continues the sequence; it never reuses a number.
+    const restarts = events.filter((e) => e.type === 'kiosk.started');
+    expect(new Set(restarts.map((e) => e.bootId)).size).toBe(2);
+    expect(Math.max(...restarts.map((e) => e.seq))).toBeGreaterThan(afterKill.total);
+  });
+
+  it('stops cleanly on SIGTERM: finishes the visit, flushes the outbox, says offline, exits 0', async () => {
+    await broker.start();
+    subscriber = new TestSubscriber(broker.url);
+    await subscriber.connect();
+    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: null, idleMs: 0, items: fourItems } });
+    const kiosk = startKiosk(files.configFile);
+    await subscriber.waitForEvents((all) => all.filter((e) => e.type.startsWith('deposit.')).length >= 3, 'three deposits');
+    kiosk.kill('SIGTERM');
+    const { code } = await kiosk.exited;
+    expect(code).toBe(0);
+    const counts = outboxCounts(files.storeFile);
+    expect(counts.unsent).toBe(0);
+    await waitFor(() => subscriber?.events().length === counts.total, { description: 'every stored event delivered' });
+    const lastStatus = await waitFor(() => subscriber?.statuses().at(-1)?.online === false && subscriber.statuses().at(-1), {
+      description: 'offline status',
+    });
+    expect(lastStatus.online).toBe(false);
+  });
+});

@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DepositFlow, type DepositState } from '../../src/deposit/deposit-flow.js';
+import { SimulatedBarcodeScanner } from '../../src/hardware/barcode/simulated-barcode-scanner.js';
+import { PLACEHOLDER_FRAME_JPEG } from '../../src/hardware/camera/placeholder-frame.js';
+import { SimulatedCamera } from '../../src/hardware/camera/simulated-camera.js';
+import { SimulatedGpio, type OutputChange } from '../../src/hardware/gpio/simulated-gpio.js';
+import { SimulatedScale } from '../../src/hardware/scale/simulated-scale.js';
+import { tagFrame } from '../../src/hardware/simulation/simulated-label.js';
+import { createSystemClock } from '../../src/ops/clock.js';
+import { parseDeviceConfig } from '../../src/ops/config/load.js';
+import type { DeviceConfig } from '../../src/ops/config/schema.js';
+import { createSilentLogger } from '../../src/ops/logger.js';
+import type { KioskEvent } from '../../src/protocol/events.js';
+import { openDatabase } from '../../src/store/database.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { ScenarioClassifier } from '../../src/vision/scenario-classifier.js';
+import { defaultConfigDocument } from '../support/kiosk-config.js';
+import { makeTempDir, type TempDir } from '../support/temp-dir.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** The deposit flow over simulated devices and a real SQLite file, driven step by step by the test. */
+class FlowRig {
+  readonly clock = createSystemClock();
+  readonly config: DeviceConfig;
+  readonly scale: SimulatedScale;
+  readonly scanner: SimulatedBarcodeScanner;
+  readonly camera: SimulatedCamera;
+  readonly gpio: SimulatedGpio;
+  readonly store: SqliteEventStore;
+  readonly flow: DepositFlow;
+  readonly outputs: OutputChange[] = [];
+  readonly states: DepositState[] = [];
+
+  constructor(dir: TempDir) {
+    const document = defaultConfigDocument() as Record<string, unknown>;
+    document.deposit = { stableTimeoutMs: 300, diverterPulseMs: 1, removalTimeoutMs: 2000 };
+    this.config = parseDeviceConfig(document, 'test');
+    const logger = createSilentLogger();
+    this.scale = new SimulatedScale({ readingIntervalMs: 5, noiseGrams: 0 }, this.clock);
+    this.scanner = new SimulatedBarcodeScanner(this.clock);
+    this.camera = new SimulatedCamera(this.clock);
+    this.gpio = new SimulatedGpio(this.config.hardware.gpio, this.clock);
+    this.gpio.outputs.on('change', (change) => this.outputs.push(change));
+    this.store = new SqliteEventStore(openDatabase(dir.file('kiosk.db'), logger), 'kiosk-1', this.clock);
+    this.flow = new DepositFlow({
+      devices: { scale: this.scale, scanner: this.scanner, camera: this.camera, gpio: this.gpio, classifier: new ScenarioClassifier() },
+      store: this.store,
+      clock: this.clock,
+      logger,
+      settings: this.config.deposit,
+      bins: this.config.bins,
+      routes: this.config.routes,
+    });
+    this.flow.on('state', (state) => this.states.push(state));
+  }
+
+  async start(): Promise<void> {
+    for (const device of [this.gpio, this.scale, this.scanner, this.camera]) await device.start();
+    await this.flow.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.flow.stop();
+    for (const device of [this.camera, this.scanner, this.scale, this.gpio]) await device.stop();
+    this.store.close();
+  }
+
+  place(label: string, grams: number, confidence = 0.95): void {
+    this.camera.show(tagFrame(PLACEHOLDER_FRAME_JPEG, { label, confidence }));
+    this.scale.setLoad(grams);
+    this.gpio.setInput('item-present', true);
+  }
+
+  removeItem(): void {
+    this.scale.setLoad(0);
+    this.gpio.setInput('item-present', false);
+  }
+
+  nextRecorded(): Promise<KioskEvent> {
+    return new Promise((resolve) => this.flow.once('recorded', resolve));
+  }
+
+  wrote(line: string, value: boolean): boolean {
+    return this.outputs.some((change) => change.line === line && change.value === value);
+  }
+}
+
+describe('DepositFlow', () => {
+  let dir: TempDir;
+  let rig: FlowRig;
+  beforeEach(async () => {
+    dir = makeTempDir();
+    rig = new FlowRig(dir);
+    await rig.start();
+  });
+  afterEach(async () => {
+    await rig.stop().catch(() => undefined);
+    dir.remove();
+  });
+
+  it('accepts a cardboard carton: locks the door, records, pulses the carton diverter, then frees the door', async () => {
+    rig.scanner.present('KC-123');
+    const recorded = rig.nextRecorded();
+    rig.place('cardboard', 250);
+    rig.scanner.present('SF1400039871234');
+    const event = await recorded;
+    expect(event.type).toBe('deposit.accepted');
+    if (event.type !== 'deposit.accepted') return;
+    expect(event.payload).toMatchObject({ route: 'carton', label: 'cardboard', consumerCode: 'KC-123', reasons: [] });
+    expect(event.payload.barcodes).toEqual([{ value: 'SF1400039871234', kind: 'unknown' }]);
+    await waitFor(() => rig.wrote('diverter-carton', false), { description: 'diverter pulse' });
+    rig.removeItem();
+    await waitFor(() => rig.flow.state === 'idle', { description: 'back to idle' });
+    expect(rig.states).toEqual(['idle', 'weighing', 'capturing', 'classifying', 'recording', 'routing', 'awaiting-removal', 'idle']);
+    expect(rig.outputs.map((o) => `${o.line}=${o.value}`)).toEqual([
+      'door-lock=false',
+      'door-lock=true',
+      'diverter-carton=true',
+      'diverter-carton=false',
+      'lamp-reject=false',
+      'door-lock=false',
+    ]);
+  });
+
+  it('hands a rejected item back: reject lamp on, door unlocked, no diverter moved', async () => {
+    const recorded = rig.nextRecorded();
+    rig.place('glass', 400);
+    const event = await recorded;
+    expect(event.type).toBe('deposit.rejected');
+    await waitFor(() => rig.wrote('lamp-reject', true) && rig.flow.state === 'awaiting-removal', { description: 'item offered back' });
+    expect(rig.outputs.some((o) => o.line.startsWith('diverter-'))).toBe(false);
+    rig.removeItem();
+    await waitFor(() => rig.flow.state === 'idle', { description: 'idle' });
+    expect(rig.gpio.read('lamp-reject')).toBe(false);
+  });
+
+  it('rejects an item that never settles on the scale', async () => {
+    const recorded = rig.nextRecorded();
+    rig.camera.show(tagFrame(PLACEHOLDER_FRAME_JPEG, { label: 'cardboard', confidence: 0.9 }));
+    rig.gpio.setInput('item-present', true); // nothing on the scale
+    const event = await recorded;
+    expect(event.type === 'deposit.rejected' && event.payload.reasons).toEqual(['no-stable-weight']);
+    expect(event.type === 'deposit.rejected' && event.payload.weightGrams).toBeNull();
+  });
+
+  it('forgets the consumer code once its session expires', async () => {
+    rig.scanner.present('KC-OLD');
+    (rig.flow as unknown as { consumerCode: { expiresAt: number } }).consumerCode.expiresAt = 0;
+    const recorded = rig.nextRecorded();
+    rig.place('plastic', 30);
+    const event = await recorded;
+    expect(event.type === 'deposit.accepted' && event.payload.consumerCode).toBeNull();
+  });
+
+  it('goes out of service and hands the item back when the store cannot record', async () => {
+    rig.store.close(); // every write now fails
+    rig.place('cardboard', 250);
+    await waitFor(() => rig.flow.state === 'awaiting-removal', { description: 'item offered back' });
+    expect(rig.wrote('door-lock', false)).toBe(true);
+    expect(rig.outputs.some((o) => o.line.startsWith('diverter-') && o.value)).toBe(false);
+    rig.removeItem();
+    await waitFor(() => rig.flow.state === 'out-of-service', { description: 'out of service' });
+    rig.place('cardboard', 250);
+    expect(rig.flow.state).toBe('out-of-service');
+  });
+
+  it('finishes the deposit in progress when stopped, without waiting for the consumer', async () => {
+    const recorded = rig.nextRecorded();
+    rig.place('cardboard', 250);
+    expect(rig.flow.state).not.toBe('idle'); // the visit began synchronously with the sensor edge
+    await rig.flow.stop();
+    const event = await recorded;
+    expect(event.type).toBe('deposit.accepted');
+    expect(rig.flow.state).toBe('stopped');
+    expect(rig.gpio.read('door-lock')).toBe(false);
+    expect(rig.store.stats().total).toBe(1);
+  });
+});
+
+describe('DepositFlow with a bouncing item sensor', () => {
+  it('starts one visit per item, however often the sensor bounces', async () => {
+    const dir = makeTempDir();
+    const rig = new FlowRig(dir);
+    await rig.start();
+    try {
+      const recorded = rig.nextRecorded();
+      rig.place('cardboard', 250);
+      for (let i = 0; i < 5; i += 1) {
+        rig.gpio.setInput('item-present', false);
+        rig.gpio.setInput('item-present', true);
+      }
+      await recorded;
+      await waitFor(() => rig.flow.state === 'awaiting-removal' || rig.flow.state === 'idle', { description: 'visit done' });
+      rig.removeItem();
+      await waitFor(() => rig.flow.state === 'idle', { description: 'idle' });
+      expect(rig.store.stats().total).toBe(1);
+    } finally {
+      await rig.stop();
+      dir.remove();
+    }
+  });
+});

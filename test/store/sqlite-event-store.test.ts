@@ -1,0 +1,119 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/ops/clock.js';
+import { ErrorCode, isKioskError } from '../../src/ops/errors.js';
+import { createSilentLogger } from '../../src/ops/logger.js';
+import { KioskEvent, type EventDraft } from '../../src/protocol/events.js';
+import { openDatabase } from '../../src/store/database.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { makeTempDir, type TempDir } from '../support/temp-dir.js';
+
+const started: EventDraft = { type: 'kiosk.started', payload: { runtimeVersion: 'test', configVersion: 1 } };
+
+function fixedClock(bootId: string): Clock {
+  return { bootId, wallNow: () => new Date('2026-11-23T10:00:00.000Z'), uptimeMs: () => 1234 };
+}
+
+describe('SqliteEventStore on a real file', () => {
+  let dir: TempDir;
+  let stores: SqliteEventStore[];
+  beforeEach(() => {
+    dir = makeTempDir();
+    stores = [];
+  });
+  afterEach(() => {
+    for (const store of stores) store.close();
+    dir.remove();
+  });
+
+  function open(bootId = '0192f0a4-3b1c-7cc2-9a51-2f3e4d5c6b7a'): SqliteEventStore {
+    const store = new SqliteEventStore(openDatabase(dir.file('kiosk.db'), createSilentLogger()), 'kiosk-1', fixedClock(bootId));
+    stores.push(store);
+    return store;
+  }
+
+  it('sets WAL and synchronous=FULL, and records the schema version', () => {
+    const db = openDatabase(dir.file('kiosk.db'), createSilentLogger());
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('gives strictly increasing seq numbers that continue across a reopen', () => {
+    const first = open();
+    const a = first.append(started);
+    const b = first.append(started);
+    first.close();
+    const second = open('0192f0a4-3b1c-7cc2-9a51-000000000002');
+    const c = second.append(started);
+    expect([a.seq, b.seq, c.seq]).toEqual([1, 2, 3]);
+    expect(c.bootId).toBe('0192f0a4-3b1c-7cc2-9a51-000000000002');
+    expect(KioskEvent.parse(c)).toEqual(c);
+    expect(second.stats()).toMatchObject({ total: 3, unsent: 3, lastSeq: 3, oldestUnsentTime: '2026-11-23T10:00:00.000Z' });
+  });
+
+  it('emits each event once it is committed', () => {
+    const store = open();
+    const seen: number[] = [];
+    store.on('appended', (event) => seen.push(event.seq));
+    store.append(started);
+    expect(seen).toEqual([1]);
+  });
+
+  it('hands out unsent rows in seq order, bounded by count and bytes, and forgets them once marked sent', () => {
+    const store = open();
+    for (let i = 0; i < 10; i += 1) store.append(started);
+    expect(store.pending(0, 4, 1 << 20).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(store.pending(4, 100, 1 << 20).map((e) => e.seq)).toEqual([5, 6, 7, 8, 9, 10]);
+    const size = Buffer.byteLength(store.pending(0, 1, 1 << 20)[0]!.body);
+    expect(store.pending(0, 100, size * 3 + 1).map((e) => e.seq)).toEqual([1, 2, 3]);
+    // An event larger than the byte budget still goes, alone, rather than blocking the queue.
+    expect(store.pending(0, 100, 1).map((e) => e.seq)).toEqual([1]);
+    store.markSent([1, 2, 3]);
+    expect(store.pending(0, 100, 1 << 20).map((e) => e.seq)).toEqual([4, 5, 6, 7, 8, 9, 10]);
+    expect(store.stats()).toMatchObject({ total: 10, unsent: 7 });
+  });
+
+  it('stores the exact JSON it will send', () => {
+    const store = open();
+    const event = store.append(started);
+    expect(JSON.parse(store.pending(0, 1, 1 << 20)[0]!.body)).toEqual(event);
+  });
+
+  it('refuses an event with a coded error when the disk is full, keeping what was stored and the seq unused', () => {
+    const store = open();
+    store.append(started);
+    const db = new Database(dir.file('kiosk.db'));
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.close();
+    // Cap the file at its current size: the next page SQLite needs fails with SQLITE_FULL.
+    (store as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${pages}`);
+    let error: unknown;
+    const big: EventDraft = { type: 'kiosk.started', payload: { runtimeVersion: 'x'.repeat(200_000), configVersion: 1 } };
+    try {
+      store.append(big);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isKioskError(error, ErrorCode.StoreFault)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/full/i);
+    expect(store.stats()).toMatchObject({ total: 1, lastSeq: 1 });
+    (store as unknown as { db: Database.Database }).db.pragma('max_page_count = 1073741823');
+    expect(store.append(started).seq).toBe(2);
+  });
+
+  it('refuses a database written by a newer runtime', () => {
+    const db = new Database(dir.file('kiosk.db'));
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    let error: unknown;
+    try {
+      openDatabase(dir.file('kiosk.db'), createSilentLogger());
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isKioskError(error, ErrorCode.StoreMigrationFailed)).toBe(true);
+  });
+});
