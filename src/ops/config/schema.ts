@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { BarcodeConfig } from './barcode-config.js';
+import { CameraConfig } from './camera-config.js';
+import { identifier, lineName } from './common.js';
+import { GpioConfig } from './gpio-config.js';
+import { ScaleConfig } from './scale-config.js';
+
+export { BarcodeConfig } from './barcode-config.js';
+export { CameraConfig } from './camera-config.js';
+export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
+export { ScaleConfig } from './scale-config.js';
 
 /**
  * device-config: the single source of truth for a kiosk's settings. The
@@ -9,76 +19,6 @@ import { z } from 'zod';
  * by config/migrate.ts before validation.
  */
 export const CURRENT_CONFIG_VERSION = 1;
-
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64, starting with a letter or digit');
-
-const lineName = identifier.describe('name of a GPIO line declared under hardware.gpio.lines');
-
-const SimulatedDevice = z.object({ kind: z.literal('simulated') }).strict();
-
-export const ScaleConfig = z
-  .discriminatedUnion('kind', [
-    SimulatedDevice.extend({
-      readingIntervalMs: z.number().int().min(1).max(5000).default(50),
-      noiseGrams: z.number().min(0).max(50).default(0.2),
-    }).strict(),
-    z
-      .object({
-        kind: z.literal('serial'),
-        path: z.string().min(1).describe('serial device, preferably a /dev/serial/by-id/... path'),
-        baudRate: z.number().int().positive().default(9600),
-        protocol: z.enum(['mt-sics', 'continuous-ascii']).default('mt-sics'),
-      })
-      .strict(),
-  ])
-  .describe('weighing scale');
-
-export const BarcodeConfig = z
-  .discriminatedUnion('kind', [
-    SimulatedDevice,
-    z
-      .object({
-        kind: z.literal('serial'),
-        path: z.string().min(1),
-        baudRate: z.number().int().positive().default(9600),
-        suffix: z.enum(['CR', 'LF', 'CRLF']).default('CR'),
-      })
-      .strict(),
-    z.object({ kind: z.literal('hid'), path: z.string().min(1).describe('/dev/input/by-id/...-event-kbd') }).strict(),
-  ])
-  .describe('barcode scanner');
-
-export const CameraConfig = z
-  .discriminatedUnion('kind', [
-    SimulatedDevice,
-    z
-      .object({
-        kind: z.literal('mjpeg-process'),
-        command: z.array(z.string().min(1)).min(1).describe('argv of a child that writes MJPEG to stdout'),
-      })
-      .strict(),
-  ])
-  .describe('camera');
-
-const GpioLine = z
-  .object({
-    direction: z.enum(['in', 'out']),
-    line: z.number().int().min(0).describe('line offset on the GPIO chip (not the sysfs number)'),
-    activeLow: z.boolean().default(false),
-    debounceMs: z.number().int().min(0).max(1000).default(0),
-  })
-  .strict();
-
-export const GpioConfig = z
-  .object({
-    kind: z.enum(['simulated', 'sysfs']),
-    chipLabel: z.string().min(1).default('pinctrl-bcm2835').describe('label of the gpiochip the line offsets refer to'),
-    lines: z.record(lineName, GpioLine),
-  })
-  .strict()
-  .describe('GPIO lines by name');
 
 export const ClassifierConfig = z
   .discriminatedUnion('kind', [
@@ -209,9 +149,4 @@ export const DeviceConfig = z
 
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 export type DeviceConfigInput = z.input<typeof DeviceConfig>;
-export type GpioLineConfig = z.infer<typeof GpioLine>;
-export type GpioConfig = z.infer<typeof GpioConfig>;
-export type ScaleConfig = z.infer<typeof ScaleConfig>;
-export type BarcodeConfig = z.infer<typeof BarcodeConfig>;
-export type CameraConfig = z.infer<typeof CameraConfig>;
 export type ClassifierConfig = z.infer<typeof ClassifierConfig>;
