@@ -32,14 +32,15 @@ export class Kiosk {
   readonly flow: DepositFlow;
   readonly uplink: MqttUplink;
   readonly sync: OutboxSync;
-  private started = false;
+  /** How to stop each part that has been started, most recent last. */
+  private readonly stack: Array<() => Promise<void> | void> = [];
 
   constructor(private readonly options: KioskOptions) {
     const { config, clock, logger } = options;
     this.devices = createDevices(config, clock, logger);
     this.classifier = createClassifier(config.classifier);
     const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
-    this.store = new SqliteEventStore(db, config.device.id, clock);
+    this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
     this.flow = new DepositFlow({
       devices: { ...this.devices, classifier: this.classifier },
       store: this.store,
@@ -52,6 +53,7 @@ export class Kiosk {
     this.uplink = new MqttUplink({
       broker: config.broker,
       deviceId: config.device.id,
+      stationId: config.device.stationId,
       runtimeVersion: RUNTIME_VERSION,
       clock,
       logger: logger.child({ component: 'uplink' }),
@@ -68,29 +70,37 @@ export class Kiosk {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const { scale, scanner, camera, gpio, scenario } = this.devices;
-    for (const device of [gpio, scale, scanner, camera, this.classifier]) await device.start();
+    for (const device of [gpio, scale, scanner, camera, this.classifier]) {
+      this.stack.push(() => device.stop());
+      await device.start();
+    }
     this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });
-    this.sync.start();
-    this.uplink.start();
-    await this.flow.start();
-    scenario?.start();
-    this.started = true;
-    logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
-  }
-
-  async stop(): Promise<void> {
-    const { logger } = this.options;
-    if (this.started) {
-      await this.devices.scenario?.stop();
-      await this.flow.stop();
+    this.stack.push(() => this.uplink.stop());
+    this.stack.push(async () => {
       const drained = await this.sync.drained(this.options.flushTimeoutMs ?? 3000);
       logger.info({ drained, queue: this.store.stats() }, 'outbox flushed');
       this.sync.stop();
-      await this.uplink.stop();
-      const { scale, scanner, camera, gpio } = this.devices;
-      for (const device of [this.classifier, camera, scanner, scale, gpio]) await device.stop();
+    });
+    this.sync.start();
+    this.uplink.start();
+    this.stack.push(() => this.flow.stop());
+    await this.flow.start();
+    if (scenario) {
+      this.stack.push(() => scenario.stop());
+      scenario.start();
+    }
+    logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
+  }
+
+  /** Stops what was started, in reverse order (also after a start that failed half-way), then closes the store. */
+  async stop(): Promise<void> {
+    for (let stopPart = this.stack.pop(); stopPart; stopPart = this.stack.pop()) {
+      try {
+        await stopPart();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'a part failed to stop');
+      }
     }
     this.store.close();
-    this.started = false;
   }
 }

@@ -62,6 +62,11 @@ interface Visit {
   depositId: string;
   startedAt: number;
   barcodes: ScannedCode[];
+  /** Once the outcome is on disk, later scans belong to the next item (or open a consumer session). */
+  recorded: boolean;
+  /** The item sensor fell at some point after the item was detected: this item has left the chamber. */
+  itemGone: boolean;
+  onItemGone?: () => void;
 }
 
 export class DepositFlow extends EventEmitter<DepositFlowEvents> {
@@ -108,12 +113,20 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   }
 
   private handleEdge(edge: Edge): void {
-    if (edge.line !== this.options.settings.itemSensor || !edge.value) return;
+    if (edge.line !== this.options.settings.itemSensor) return;
+    if (!edge.value) {
+      // Remember the fall even before the flow waits for it: the next item may already be landing.
+      if (this.visit && !this.visit.itemGone) {
+        this.visit.itemGone = true;
+        this.visit.onItemGone?.();
+      }
+      return;
+    }
     if (this.current !== 'idle') {
       if (this.current === 'out-of-service') this.options.logger.warn('item detected while out of service; door stays closed');
       return;
     }
-    const visit: Visit = { depositId: randomUUID(), startedAt: this.options.clock.uptimeMs(), barcodes: [] };
+    const visit: Visit = { depositId: randomUUID(), startedAt: this.options.clock.uptimeMs(), barcodes: [], recorded: false, itemGone: false };
     this.visit = visit;
     // Leave idle before any await, so a bouncing sensor cannot start a second visit.
     this.enter('weighing');
@@ -124,11 +137,12 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       })
       .finally(() => {
         this.visit = undefined;
+        this.resumeIfItemPresent();
       });
   }
 
   private handleScan(scan: Scan): void {
-    if (this.visit) {
+    if (this.visit && !this.visit.recorded) {
       this.visit.barcodes.push({ value: scan.code, kind: 'unknown' });
       return;
     }
@@ -183,6 +197,7 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
 
     this.enter('recording');
     const recorded = this.record(visit, decision, weightGrams, classification, log);
+    visit.recorded = true;
 
     this.enter('routing');
     const accepted = recorded !== null && decision.route !== REJECT;
@@ -194,10 +209,17 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
     }
 
     this.enter('awaiting-removal');
-    await this.awaitRemoval(log);
+    await this.awaitRemoval(visit, log);
     await devices.gpio.write(settings.rejectLamp, false);
     await devices.gpio.write(settings.doorLock, false);
     this.enter(recorded === null ? 'out-of-service' : 'idle');
+  }
+
+  /** Back to idle: an item already in the chamber (put in while the last one was being routed) starts its visit now. */
+  private resumeIfItemPresent(): void {
+    if (this.current === 'idle' && !this.shutdown.signal.aborted && this.options.devices.gpio.read(this.options.settings.itemSensor)) {
+      this.handleEdge({ line: this.options.settings.itemSensor, value: true, uptimeMs: this.options.clock.uptimeMs() });
+    }
   }
 
   private async measureWeight(log: Logger): Promise<number | null> {
@@ -209,6 +231,9 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       });
       return reading.grams;
     } catch (error) {
+      // Settled below the minimum: a real (too light) reading, not a missing one.
+      const last = scale.latest();
+      if (last?.stable) return last.grams;
       log.warn({ err: error }, 'no stable weight');
       return null;
     }
@@ -261,26 +286,24 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
     await gpio.write(binConfig.diverter, false);
   }
 
-  private awaitRemoval(log: Logger): Promise<void> {
+  private awaitRemoval(visit: Visit, log: Logger): Promise<void> {
     const { gpio } = this.options.devices;
     const sensor = this.options.settings.itemSensor;
     // At shutdown nobody waits for the consumer: the deposit is recorded, the door is released below.
-    if (!gpio.read(sensor) || this.shutdown.signal.aborted) return Promise.resolve();
+    if (visit.itemGone || !gpio.read(sensor) || this.shutdown.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = (): void => {
-        clearTimeout(timer);
-        gpio.off('edge', onEdge);
+        clearInterval(timer);
+        visit.onItemGone = undefined;
         this.shutdown.signal.removeEventListener('abort', finish);
         resolve();
       };
-      const onEdge = (edge: Edge): void => {
-        if (edge.line === sensor && !edge.value) finish();
-      };
-      const timer = setTimeout(() => {
-        log.warn({ timeoutMs: this.options.settings.removalTimeoutMs }, 'item still in the chamber');
-        finish();
-      }, this.options.settings.removalTimeoutMs);
-      gpio.on('edge', onEdge);
+      visit.onItemGone = finish;
+      // The next visit must not start on an item that is still here, so keep waiting; remind staff meanwhile.
+      const timer = setInterval(() => {
+        log.warn({ waitedMs: this.options.clock.uptimeMs() - startedAt }, 'item still in the chamber');
+      }, this.options.settings.removalReminderMs);
+      const startedAt = this.options.clock.uptimeMs();
       this.shutdown.signal.addEventListener('abort', finish, { once: true });
     });
   }

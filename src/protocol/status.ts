@@ -7,6 +7,7 @@ export const KioskStatus = z
   .object({
     schema: z.literal(STATUS_SCHEMA),
     deviceId: z.string().min(1),
+    stationId: z.string().min(1).describe('the parcel station the kiosk stands at'),
     online: z.boolean(),
     bootId: z.uuid(),
     runtimeVersion: z.string(),

@@ -15,9 +15,16 @@ export interface TopicPayloads {
 
 export type TopicName = keyof TopicPayloads;
 
-export const topicSettings: Readonly<Record<TopicName, { qos: 0 | 1; retain: boolean }>> = {
-  events: { qos: 1, retain: false },
-  status: { qos: 1, retain: true },
+export interface TopicSettings {
+  qos: 0 | 1;
+  retain: boolean;
+  /** A publish that no subscription matched (MQTT 5 reason 0x10) counts as not delivered and is resent. */
+  requiresSubscriber: boolean;
+}
+
+export const topicSettings: Readonly<Record<TopicName, TopicSettings>> = {
+  events: { qos: 1, retain: false, requiresSubscriber: true },
+  status: { qos: 1, retain: true, requiresSubscriber: false },
 };
 
 export function topicFor(name: TopicName, deviceId: string): string {

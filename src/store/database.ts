@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { ErrorCode, KioskError } from '../ops/errors.js';
@@ -41,7 +41,14 @@ function migrate(db: Database, path: string, logger: Logger): void {
   if (current > 0 && path !== ':memory:') {
     // A copy of the old file, taken before any change, so a failed upgrade can be undone by hand.
     const backup = `${path}.v${current}.bak`;
-    db.exec(`VACUUM INTO '${backup.replaceAll("'", "''")}'`);
+    try {
+      // An older backup of the same version is stale: the newest copy is the one worth keeping.
+      rmSync(backup, { force: true });
+      db.prepare('VACUUM INTO ?').run(backup);
+    } catch (error) {
+      db.close();
+      throw new KioskError(ErrorCode.StoreMigrationFailed, `cannot back up ${path} before migrating: ${(error as Error).message}`, { path, backup }, { cause: error });
+    }
     logger.info({ backup, from: current }, 'database backed up before migration');
   }
   for (const migration of migrations.filter((m) => m.version > current)) {

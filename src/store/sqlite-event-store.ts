@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Database, Statement } from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../ops/clock.js';
+import type { Logger } from '../ops/logger.js';
 import { ErrorCode, KioskError } from '../ops/errors.js';
 import { EVENT_SCHEMA, type EventDraft, type KioskEvent } from '../protocol/events.js';
 import type { EventStore, EventStoreEvents, OutboxEntry, OutboxStats } from './event-store.js';
@@ -22,6 +23,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     private readonly db: Database,
     private readonly deviceId: string,
     private readonly clock: Clock,
+    private readonly logger?: Logger,
   ) {
     super();
     this.nextSeq = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'last_seq' RETURNING value");
@@ -56,7 +58,12 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
       if (error instanceof KioskError) throw error;
       throw new KioskError(ErrorCode.StoreFault, `cannot write event: ${(error as Error).message}`, { type: draft.type }, { cause: error });
     }
-    this.emit('appended', event);
+    try {
+      this.emit('appended', event);
+    } catch (error) {
+      // The event is committed whatever a listener does; one listener's bug must not look like a store failure.
+      this.logger?.error({ err: error, seq: event.seq }, 'appended listener failed');
+    }
     return event;
   }
 

@@ -9,9 +9,13 @@ import { STATUS_SCHEMA, type KioskStatus } from '../protocol/status.js';
 import { topicFor, topicSettings, type TopicName } from '../protocol/topics.js';
 import type { Uplink, UplinkEvents } from './uplink.js';
 
+/** MQTT 5 PUBACK reason code 0x10: accepted, but no subscription matched. */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
+
 export interface MqttUplinkOptions {
   broker: DeviceConfig['broker'];
   deviceId: string;
+  stationId: string;
   runtimeVersion: string;
   clock: Clock;
   logger: Logger;
@@ -78,9 +82,12 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     const { qos, retain } = topicSettings[topic];
     return new Promise((resolve, reject) => {
       client.publish(topicFor(topic, this.options.deviceId), body, { qos, retain }, (error, packet) => {
-        const reasonCode = packet && 'reasonCode' in packet ? packet.reasonCode : undefined;
+        const reasonCode = this.takePubackReason(client, packet?.messageId) ?? (packet && 'reasonCode' in packet ? packet.reasonCode : undefined);
         if (error) {
           reject(new KioskError(ErrorCode.UplinkPublishFailed, `publish to ${topic} failed: ${error.message}`, { topic, reasonCode }, { cause: error }));
+        } else if (reasonCode === NO_MATCHING_SUBSCRIBERS && topicSettings[topic].requiresSubscriber) {
+          // The broker took it but nobody (no backend session) will receive it: not delivered.
+          reject(new KioskError(ErrorCode.UplinkPublishFailed, `no subscriber for ${topic} (reason 0x10)`, { topic, reasonCode }));
         } else if (reasonCode !== undefined && reasonCode >= 0x80) {
           reject(new KioskError(ErrorCode.UplinkPublishFailed, `broker refused publish to ${topic} (reason 0x${reasonCode.toString(16)})`, { topic, reasonCode }));
         } else {
@@ -90,10 +97,36 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     });
   }
 
+  /**
+   * mqtt.js treats PUBACK reason 0x10 as plain success and does not pass the
+   * PUBACK to the publish callback, so the reason codes are noted as packets
+   * arrive ('packetreceive' fires before the ack is handled).
+   */
+  private readonly pubackReasons = new WeakMap<MqttClient, Map<number, number>>();
+
+  private watchPubackReasons(client: MqttClient): void {
+    const reasons = new Map<number, number>();
+    this.pubackReasons.set(client, reasons);
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined && packet.reasonCode !== undefined && packet.reasonCode !== 0) {
+        reasons.set(packet.messageId, packet.reasonCode);
+      }
+    });
+  }
+
+  private takePubackReason(client: MqttClient, messageId: number | undefined): number | undefined {
+    if (messageId === undefined) return undefined;
+    const reasons = this.pubackReasons.get(client);
+    const reason = reasons?.get(messageId);
+    reasons?.delete(messageId);
+    return reason;
+  }
+
   private status(online: boolean): KioskStatus {
     return {
       schema: STATUS_SCHEMA,
       deviceId: this.options.deviceId,
+      stationId: this.options.stationId,
       online,
       bootId: this.options.clock.bootId,
       runtimeVersion: this.options.runtimeVersion,
@@ -123,6 +156,7 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
 
     const client = mqtt.connect(broker.url, clientOptions);
     this.client = client;
+    this.watchPubackReasons(client);
 
     client.on('connect', () => {
       if (this.client !== client) return;
@@ -146,7 +180,9 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
       // Forced end with reconnectPeriod 0 and a clean session fails every pending publish callback.
       client.end(true);
       this.client = undefined;
-      if (wasConnected) {
+      if (wasConnected && this.stopping) {
+        this.emit('disconnected', 'stopping');
+      } else if (wasConnected) {
         logger.warn({ broker: broker.url }, 'lost connection to broker; events stay queued');
         this.emit('disconnected', 'connection closed');
       } else if (this.failedAttempts++ === 0) {

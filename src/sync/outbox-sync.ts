@@ -10,6 +10,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceConfig } from '../ops/config/schema.js';
+import { Backoff } from '../ops/backoff.js';
 import type { Logger } from '../ops/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import { encodeEventsBatch } from './events-batch.js';
@@ -32,6 +33,9 @@ export class OutboxSync {
   /** Bumped on every (dis)connection so late callbacks of an old connection change nothing. */
   private generation = 0;
   private running = false;
+  /** Set after a refused publish: nothing more goes out until the retry resends from the oldest unsent row, keeping seq order. */
+  private paused = false;
+  private readonly retryBackoff: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
 
@@ -39,7 +43,9 @@ export class OutboxSync {
   private readonly onConnected = (): void => this.restart();
   private readonly onDisconnected = (): void => this.restart();
 
-  constructor(private readonly options: OutboxSyncOptions) {}
+  constructor(private readonly options: OutboxSyncOptions) {
+    this.retryBackoff = new Backoff({ initialMs: options.retryDelayMs ?? 1000, maxMs: 60_000 });
+  }
 
   start(): void {
     if (this.running) return;
@@ -54,6 +60,7 @@ export class OutboxSync {
   stop(): void {
     this.running = false;
     clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const { store, uplink } = this.options;
     store.off('appended', this.onAppended);
     uplink.off('connected', this.onConnected);
@@ -73,6 +80,9 @@ export class OutboxSync {
   }
 
   private restart(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.paused = false;
     this.generation += 1;
     this.cursor = 0;
     this.inFlight = 0;
@@ -81,7 +91,7 @@ export class OutboxSync {
 
   private pump(): void {
     const { store, uplink, settings, deviceId, logger } = this.options;
-    while (this.running && uplink.isConnected && this.inFlight < settings.inFlightMax) {
+    while (this.running && !this.paused && uplink.isConnected && this.inFlight < settings.inFlightMax) {
       const entries = store.pending(this.cursor, settings.batchMaxEvents, settings.batchMaxBytes);
       const first = entries[0];
       const last = entries.at(-1);
@@ -99,12 +109,16 @@ export class OutboxSync {
             logger.error({ err: error }, 'could not mark events as sent');
           }
           logger.debug({ from: first.seq, to: last.seq }, 'events acknowledged by broker');
+          if (generation === this.generation && !this.paused) this.retryBackoff.reset();
           this.settle(generation);
         },
         (error: unknown) => {
           if (generation !== this.generation) return;
-          logger.warn({ err: error, from: first.seq, to: last.seq }, 'publish failed; will resend');
           this.inFlight -= 1;
+          // A dropped connection is handled by the reconnect; anything else pauses the drain and resends later.
+          if (!uplink.isConnected) return;
+          logger.warn({ err: error, from: first.seq, to: last.seq }, 'publish not delivered; resending from the oldest unsent event');
+          this.paused = true;
           this.scheduleRetry();
         },
       );
@@ -118,12 +132,14 @@ export class OutboxSync {
     this.pump();
   }
 
-  /** The broker took the connection but refused a publish: resend from the oldest unsent row after a pause. */
+  /** The broker took the connection but refused a publish: resend from the oldest unsent row after a growing pause. */
   private scheduleRetry(): void {
-    clearTimeout(this.retryTimer);
+    // One pending retry covers every batch refused meanwhile.
+    if (this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
       if (this.running) this.restart();
-    }, this.options.retryDelayMs ?? 1000);
+    }, this.retryBackoff.next() + 1);
   }
 
   private wakeIdleWaiters(): void {

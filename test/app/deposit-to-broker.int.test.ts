@@ -156,6 +156,21 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     expect(Math.max(...restarts.map((e) => e.seq))).toBeGreaterThan(afterKill.total);
   });
 
+  it('keeps events queued while no backend subscribes (PUBACK 0x10) and delivers them once one does', async () => {
+    await broker.start();
+    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems } });
+    const kiosk = startKiosk(files.configFile);
+    await kiosk.waitForLog('scenario finished');
+    await kiosk.waitForLog('publish not delivered; resending from the oldest unsent event');
+    expect(outboxCounts(files.storeFile).unsent).toBe(5);
+
+    subscriber = new TestSubscriber(broker.url);
+    await subscriber.connect();
+    const events = await subscriber.waitForEvents((all) => all.length >= 5, 'the five queued events');
+    expect(events.map((e) => e.seq).slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+  });
+
   it('stops cleanly on SIGTERM: finishes the visit, flushes the outbox, says offline, exits 0', async () => {
     await broker.start();
     subscriber = new TestSubscriber(broker.url);

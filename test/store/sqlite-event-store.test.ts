@@ -62,6 +62,15 @@ describe('SqliteEventStore on a real file', () => {
     expect(seen).toEqual([1]);
   });
 
+  it('keeps an event committed when an appended-listener throws', () => {
+    const store = open();
+    store.on('appended', () => {
+      throw new Error('listener bug');
+    });
+    expect(store.append(started).seq).toBe(1);
+    expect(store.stats().total).toBe(1);
+  });
+
   it('hands out unsent rows in seq order, bounded by count and bytes, and forgets them once marked sent', () => {
     const store = open();
     for (let i = 0; i < 10; i += 1) store.append(started);

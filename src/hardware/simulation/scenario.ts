@@ -55,11 +55,16 @@ export function loadScenario(path: string): LoadedScenario {
   for (const item of result.data.items) {
     if (!item.image || images.has(item.image)) continue;
     const imagePath = resolve(dirname(file), item.image);
+    let image: Buffer;
     try {
-      images.set(item.image, readFileSync(imagePath));
+      image = readFileSync(imagePath);
     } catch (error) {
       throw new KioskError(ErrorCode.ScenarioInvalid, `scenario ${file} names image ${imagePath}, which cannot be read`, { file }, { cause: error });
     }
+    if (image.length < 4 || image[0] !== 0xff || image[1] !== 0xd8) {
+      throw new KioskError(ErrorCode.ScenarioInvalid, `scenario ${file} names image ${imagePath}, which is not a JPEG`, { file });
+    }
+    images.set(item.image, image);
   }
   return { scenario: result.data, images };
 }

@@ -15,8 +15,8 @@ export { ScaleConfig } from './scale-config.js';
  * TypeScript type and docs/schemas/device-config.schema.json are both derived
  * from this schema (scripts/generate-schemas.ts); defaults live here and only here.
  *
- * configVersion is bumped on any incompatible change; older files are migrated
- * by config/migrate.ts before validation.
+ * configVersion is bumped on any incompatible change; a file of another
+ * version is refused with a message saying so.
  */
 export const CURRENT_CONFIG_VERSION = 1;
 
@@ -93,7 +93,12 @@ export const DeviceConfig = z
         maxItemGrams: z.number().positive().default(10_000),
         minConfidence: z.number().min(0).max(1).default(0.6),
         diverterPulseMs: z.number().int().min(1).default(300),
-        removalTimeoutMs: z.number().int().min(100).default(30_000),
+        removalReminderMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('while an item waits to be taken out, log a reminder this often; the kiosk waits as long as it takes'),
         consumerCodeTtlMs: z.number().int().min(1000).default(120_000),
       })
       .strict()
@@ -106,7 +111,7 @@ export const DeviceConfig = z
         maxItemGrams: 10_000,
         minConfidence: 0.6,
         diverterPulseMs: 300,
-        removalTimeoutMs: 30_000,
+        removalReminderMs: 30_000,
         consumerCodeTtlMs: 120_000,
       }),
     bins: z
@@ -130,6 +135,9 @@ export const DeviceConfig = z
     requireLine(config.deposit.rejectLamp, 'out', ['deposit', 'rejectLamp']);
     for (const [bin, { diverter }] of Object.entries(config.bins)) {
       requireLine(diverter, 'out', ['bins', bin, 'diverter']);
+    }
+    if ('reject' in config.bins) {
+      ctx.addIssue({ code: 'custom', path: ['bins', 'reject'], message: '"reject" is the route of refused items and cannot name a bin' });
     }
     for (const [label, bin] of Object.entries(config.routes)) {
       if (!(bin in config.bins)) {
