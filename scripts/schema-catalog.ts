@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Scenario } from '../src/hardware/simulation/scenario.js';
 import { DeviceConfig } from '../src/ops/config/schema.js';
-import { DepositPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
+import { DepositPayload, DeviceFaultPayload, DeviceRecoveredPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
 import { KioskStatus } from '../src/protocol/status.js';
 
 const BASE_ID = 'https://kiosk-runtime.invalid/schemas/';
@@ -27,6 +27,8 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'status.schema.json', title: 'kiosk.status/1 — retained payload of kiosk/v1/{deviceId}/status', schema: KioskStatus, io: 'output' },
   { file: 'deposit-payload.schema.json', title: 'payload of deposit.accepted and deposit.rejected events', schema: DepositPayload, io: 'output' },
   { file: 'kiosk-started-payload.schema.json', title: 'payload of kiosk.started events', schema: KioskStartedPayload, io: 'output' },
+  { file: 'device-fault-payload.schema.json', title: 'payload of device.fault events', schema: DeviceFaultPayload, io: 'output' },
+  { file: 'device-recovered-payload.schema.json', title: 'payload of device.recovered events', schema: DeviceRecoveredPayload, io: 'output' },
 ];
 
 export function renderSchema(entry: CatalogEntry): string {

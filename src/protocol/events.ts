@@ -41,6 +41,23 @@ export const KioskStartedPayload = z
   })
   .strict();
 
+export const DeviceName = z.enum(['scale', 'barcode', 'camera', 'gpio', 'classifier']);
+
+export const DeviceFaultPayload = z
+  .object({
+    device: DeviceName,
+    code: z.number().int().describe('KioskError code, e.g. 102 hardware fault, 101 timeout'),
+    message: z.string().max(500).describe('what went wrong, for the fleet dashboard'),
+  })
+  .strict();
+
+export const DeviceRecoveredPayload = z
+  .object({
+    device: DeviceName,
+    faultedForMs: z.number().int().min(0).describe('how long the device was faulted'),
+  })
+  .strict();
+
 const envelope = {
   schema: z.literal(EVENT_SCHEMA),
   id: z.uuid().describe('UUIDv7, unique per event'),
@@ -55,12 +72,15 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('deposit.accepted'), payload: DepositPayload }).strict(),
   z.object({ ...envelope, type: z.literal('deposit.rejected'), payload: DepositPayload }).strict(),
   z.object({ ...envelope, type: z.literal('kiosk.started'), payload: KioskStartedPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('device.fault'), payload: DeviceFaultPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('device.recovered'), payload: DeviceRecoveredPayload }).strict(),
 ]);
 
 export type KioskEvent = z.infer<typeof KioskEvent>;
 export type KioskEventType = KioskEvent['type'];
 export type DepositPayload = z.infer<typeof DepositPayload>;
 export type ScannedCode = z.infer<typeof ScannedCode>;
+export type DeviceName = z.infer<typeof DeviceName>;
 
 /** What a producer hands the store: the store adds id, seq, bootId and times. */
 export type EventDraft = { [T in KioskEventType]: { type: T; payload: Extract<KioskEvent, { type: T }>['payload'] } }[KioskEventType];
