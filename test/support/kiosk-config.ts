@@ -39,7 +39,7 @@ export function writeTestKiosk(
     broker: { url: options.brokerUrl, reconnect: { initialMs: 50, maxMs: 400 }, connectTimeoutMs: 2000 },
     hardware: { ...base.hardware, scale: { kind: 'simulated', readingIntervalMs: 5, noiseGrams: 0.1 } },
     simulation: { scenario: files.scenarioFile },
-    deposit: { stableTimeoutMs: 2000, diverterPulseMs: 1, removalTimeoutMs: 5000 },
+    deposit: { stableTimeoutMs: 2000, diverterPulseMs: 1, removalReminderMs: 5000 },
     ...options.overrides,
   };
   writeFileSync(files.configFile, JSON.stringify(config, null, 2));

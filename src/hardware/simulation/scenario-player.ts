@@ -1,20 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../ops/logger.js';
-import type { SimulatedBarcodeScanner } from '../barcode/simulated-barcode-scanner.js';
 import { PLACEHOLDER_FRAME_JPEG } from '../camera/placeholder-frame.js';
-import type { SimulatedCamera } from '../camera/simulated-camera.js';
-import type { OutputChange, SimulatedGpio } from '../gpio/simulated-gpio.js';
-import type { SimulatedScale } from '../scale/simulated-scale.js';
+import type { SimulatedWorld } from './controls.js';
 import type { LoadedScenario, ScenarioItem } from './scenario.js';
 import { tagFrame } from './simulated-label.js';
 
-export interface SimulatedWorld {
-  scale: SimulatedScale;
-  scanner: SimulatedBarcodeScanner;
-  camera: SimulatedCamera;
-  gpio: SimulatedGpio;
-}
+export type { SimulatedWorld } from './controls.js';
 
 export interface ScenarioLines {
   itemSensor: string;
@@ -97,7 +89,7 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
         this.abort.signal.removeEventListener('abort', onAbort);
         resolve(how);
       };
-      const onChange = ({ line, value }: OutputChange): void => {
+      const onChange = ({ line, value }: { line: string; value: boolean }): void => {
         if (this.lines.diverters.has(line) && value) finish('diverted');
         else if (line === this.lines.doorLock && value) locked = true;
         else if (line === this.lines.doorLock && !value && locked) finish('taken-back');
