@@ -11,7 +11,8 @@ export class HealthTracker {
   private state: DeviceState = 'stopped';
   private detail: string | undefined;
 
-  constructor(private readonly emitter: EventEmitter<DeviceLifecycleEvents>) {}
+  /** Takes only `emit`, so a device whose emitter has more events than the lifecycle ones passes itself as is. */
+  constructor(private readonly emitter: Pick<EventEmitter<DeviceLifecycleEvents>, 'emit'>) {}
 
   running(): void {
     const wasFaulted = this.state === 'faulted';

@@ -28,6 +28,7 @@ describe('LineFramer', () => {
     ['an overlong line is dropped, the next one kept', ['0123456789abcdefXYZ\r\nok\r\n'], ['ok'], ['0123456789abcdefXYZ']],
     ['an endless line is dropped in pieces, the next one kept', ['x'.repeat(40), 'y'.repeat(40), '\r\nok\r\n'], ['ok'], ['x'.repeat(40), 'y'.repeat(40)]],
     ['empty lines are lines', ['\r\n\r\n'], ['', ''], []],
+    ['an overlong run cut at the CR of its CRLF does not swallow the next line', ['9'.repeat(40), '9'.repeat(34) + '\r', '\nA1\r\n'], ['A1'], ['9'.repeat(74)]],
   ])('%s', (_name, chunks, lines, discarded) => {
     const result = run(chunks);
     expect(result.lines).toEqual(lines);

@@ -54,8 +54,11 @@ export class LineFramer {
     let rest = this.buffer.subarray(start);
     const keep = this.options.maxLength + this.longestDelimiter();
     if (rest.length > keep) {
-      result.discarded.push({ reason: 'overlong', bytes: Buffer.from(rest) });
-      rest = Buffer.alloc(0);
+      // Keep the last bytes that may be the start of a delimiter (the CR of a CRLF),
+      // so the line after this overlong one is not swallowed with it.
+      const tail = Math.min(this.longestDelimiter() - 1, rest.length);
+      result.discarded.push({ reason: 'overlong', bytes: Buffer.from(rest.subarray(0, rest.length - tail)) });
+      rest = rest.subarray(rest.length - tail);
       this.skipping = true;
     }
     this.buffer = Buffer.from(rest);
