@@ -74,6 +74,8 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   private visit: Visit | undefined;
   private visitDone: Promise<void> | undefined;
   private consumerCode: { code: string; expiresAt: number } | undefined;
+  /** Codes scanned between items (a consumer showing the carton's waybill first): they belong to the next item. */
+  private pendingCodes: Array<{ code: ScannedCode; expiresAt: number }> = [];
   /** Cuts waits for the consumer short at shutdown; never the recording of a deposit. */
   private readonly shutdown = new AbortController();
   private readonly onEdge = (edge: Edge): void => this.handleEdge(edge);
@@ -126,7 +128,10 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       if (this.current === 'out-of-service') this.options.logger.warn('item detected while out of service; door stays closed');
       return;
     }
-    const visit: Visit = { depositId: randomUUID(), startedAt: this.options.clock.uptimeMs(), barcodes: [], recorded: false, itemGone: false };
+    const now = this.options.clock.uptimeMs();
+    const barcodes = this.pendingCodes.filter((pending) => pending.expiresAt >= now).map((pending) => pending.code);
+    this.pendingCodes = [];
+    const visit: Visit = { depositId: randomUUID(), startedAt: now, barcodes, recorded: false, itemGone: false };
     this.visit = visit;
     // Leave idle before any await, so a bouncing sensor cannot start a second visit.
     this.enter('weighing');
@@ -142,13 +147,23 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   }
 
   private handleScan(scan: Scan): void {
-    if (this.visit && !this.visit.recorded) {
-      this.visit.barcodes.push({ value: scan.code, kind: 'unknown' });
-      return;
+    const { decoded } = scan;
+    const ttl = this.options.settings.consumerCodeTtlMs;
+    switch (decoded.kind) {
+      case 'consumer-session':
+        // The consumer's app code opens (or renews) the session their deposits are credited to.
+        this.consumerCode = { code: decoded.session, expiresAt: scan.uptimeMs + ttl };
+        this.options.logger.info('consumer session started');
+        return;
+      case 'staff':
+        this.options.logger.info({ kind: decoded.kind }, 'staff code scanned');
+        return;
+      default: {
+        const code: ScannedCode = { value: decoded.data, kind: decoded.kind };
+        if (this.visit && !this.visit.recorded) this.visit.barcodes.push(code);
+        else this.pendingCodes = [...this.pendingCodes.slice(-9), { code, expiresAt: scan.uptimeMs + ttl }];
+      }
     }
-    // A code scanned between items opens (or renews) the consumer's session.
-    this.consumerCode = { code: scan.code, expiresAt: scan.uptimeMs + this.options.settings.consumerCodeTtlMs };
-    this.options.logger.info('consumer session started');
   }
 
   private currentConsumerCode(): string | null {

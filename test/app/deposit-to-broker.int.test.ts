@@ -23,7 +23,7 @@ function outboxCounts(storeFile: string): { total: number; unsent: number; depos
 }
 
 const fourItems = [
-  { label: 'cardboard', confidence: 0.93, weightGrams: 300, barcode: 'SF1400039871234', consumerCode: 'KC-TEST-0001' },
+  { label: 'cardboard', confidence: 0.93, weightGrams: 300, barcode: 'SF1400039871234', consumerCode: 'KC-TE57-0001' },
   { label: 'plastic', confidence: 0.9, weightGrams: 40 },
   { label: 'glass', confidence: 0.97, weightGrams: 450 },
   { label: 'paper', confidence: 0.3, weightGrams: 90 },
@@ -78,7 +78,7 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     const first = deposits[0];
     if (first?.type !== 'deposit.accepted') throw new Error('first deposit not accepted');
     expect(first.deviceId).toBe('kiosk-test-0001');
-    expect(first.payload.consumerCode).toBe('KC-TEST-0001');
+    expect(first.payload.consumerCode).toBe('KC-TE57-0001');
     expect(first.payload.barcodes.map((code) => code.value)).toEqual(['SF1400039871234']);
     expect(first.payload.weightGrams).toBeCloseTo(300, 0);
     const third = deposits[2];

@@ -99,15 +99,15 @@ describe('DepositFlow', () => {
   });
 
   it('accepts a cardboard carton: locks the door, records, pulses the carton diverter, then frees the door', async () => {
-    rig.scanner.present('KC-123');
+    rig.scanner.present('KC-AB12-CD34');
     const recorded = rig.nextRecorded();
     rig.place('cardboard', 250);
     rig.scanner.present('SF1400039871234');
     const event = await recorded;
     expect(event.type).toBe('deposit.accepted');
     if (event.type !== 'deposit.accepted') return;
-    expect(event.payload).toMatchObject({ route: 'carton', label: 'cardboard', consumerCode: 'KC-123', reasons: [] });
-    expect(event.payload.barcodes).toEqual([{ value: 'SF1400039871234', kind: 'unknown' }]);
+    expect(event.payload).toMatchObject({ route: 'carton', label: 'cardboard', consumerCode: 'KC-AB12-CD34', reasons: [] });
+    expect(event.payload.barcodes).toEqual([{ value: 'SF1400039871234', kind: 'waybill' }]);
     await waitFor(() => rig.wrote('diverter-carton', false), { description: 'diverter pulse' });
     rig.removeItem();
     await waitFor(() => rig.flow.state === 'idle', { description: 'back to idle' });
@@ -167,8 +167,18 @@ describe('DepositFlow', () => {
     expect((await second).type).toBe('deposit.accepted');
   });
 
+  it('attaches a waybill scanned just before the item to that item, and ignores a staff badge', async () => {
+    rig.scanner.present('KS-TECH0001');
+    rig.scanner.present('SF1400039879999');
+    const recorded = rig.nextRecorded();
+    rig.place('cardboard', 250);
+    const event = await recorded;
+    expect(event.type === 'deposit.accepted' && event.payload.barcodes).toEqual([{ value: 'SF1400039879999', kind: 'waybill' }]);
+    expect(event.type === 'deposit.accepted' && event.payload.consumerCode).toBeNull();
+  });
+
   it('forgets the consumer code once its session expires', async () => {
-    rig.scanner.present('KC-OLD');
+    rig.scanner.present('KC-0000-0LD0');
     (rig.flow as unknown as { consumerCode: { expiresAt: number } }).consumerCode.expiresAt = 0;
     const recorded = rig.nextRecorded();
     rig.place('plastic', 30);
