@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { BarcodeConfig } from './barcode-config.js';
 import { CameraConfig } from './camera-config.js';
+import { ClassifierConfig } from './classifier-config.js';
 import { identifier, lineName } from './common.js';
 import { GpioConfig } from './gpio-config.js';
 import { ScaleConfig } from './scale-config.js';
 
 export { BarcodeConfig } from './barcode-config.js';
 export { CameraConfig } from './camera-config.js';
+export { ClassifierConfig } from './classifier-config.js';
 export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
 export { ScaleConfig } from './scale-config.js';
 
@@ -19,16 +21,6 @@ export { ScaleConfig } from './scale-config.js';
  * version is refused with a message saying so.
  */
 export const CURRENT_CONFIG_VERSION = 1;
-
-export const ClassifierConfig = z
-  .discriminatedUnion('kind', [
-    z
-      .object({ kind: z.literal('scenario') })
-      .strict()
-      .describe('reads the label the simulated camera wrote into the frame'),
-    z.object({ kind: z.literal('onnx'), modelDir: z.string().min(1), threads: z.number().int().min(1).max(8).default(1) }).strict(),
-  ])
-  .describe('image classifier');
 
 export const DeviceConfig = z
   .object({
@@ -157,4 +149,4 @@ export const DeviceConfig = z
 
 export type DeviceConfig = z.infer<typeof DeviceConfig>;
 export type DeviceConfigInput = z.input<typeof DeviceConfig>;
-export type ClassifierConfig = z.infer<typeof ClassifierConfig>;
+
