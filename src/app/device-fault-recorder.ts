@@ -1,5 +1,4 @@
-import type { EventEmitter } from 'node:events';
-import type { DeviceLifecycleEvents } from '../hardware/device.js';
+import type { LifecycleSource } from '../hardware/device.js';
 import type { Clock } from '../ops/clock.js';
 import type { KioskError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
@@ -21,7 +20,7 @@ export class DeviceFaultRecorder {
     private readonly logger: Logger,
   ) {}
 
-  watch(device: DeviceName, emitter: EventEmitter<DeviceLifecycleEvents>): void {
+  watch(device: DeviceName, emitter: LifecycleSource): void {
     const onFault = (error: KioskError): void => {
       this.faultedAt.set(device, this.clock.uptimeMs());
       this.logger.warn({ device, code: error.code, err: error }, 'device faulted');

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DepositFlow } from '../deposit/deposit-flow.js';
+import { DeviceFaultRecorder } from './device-fault-recorder.js';
 import { createDevices, type Devices } from '../hardware/create-devices.js';
 import type { Clock } from '../ops/clock.js';
 import type { DeviceConfig } from '../ops/config/schema.js';
@@ -32,6 +33,7 @@ export class Kiosk {
   readonly flow: DepositFlow;
   readonly uplink: MqttUplink;
   readonly sync: OutboxSync;
+  readonly faults: DeviceFaultRecorder;
   /** How to stop each part that has been started, most recent last. */
   private readonly stack: Array<() => Promise<void> | void> = [];
 
@@ -41,6 +43,7 @@ export class Kiosk {
     this.classifier = createClassifier(config.classifier);
     const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
+    this.faults = new DeviceFaultRecorder(this.store, clock, logger.child({ component: 'devices' }));
     this.flow = new DepositFlow({
       devices: { ...this.devices, classifier: this.classifier },
       store: this.store,
@@ -69,11 +72,17 @@ export class Kiosk {
 
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    const { scale, scanner, camera, gpio, scenario } = this.devices;
-    for (const device of [gpio, scale, scanner, camera, this.classifier]) {
+    const { scale, scanner, camera, gpio, scenario, companions } = this.devices;
+    for (const companion of companions) {
+      this.stack.push(() => companion.stop());
+      await companion.start();
+    }
+    for (const [name, device] of [['gpio', gpio], ['scale', scale], ['barcode', scanner], ['camera', camera], ['classifier', this.classifier]] as const) {
+      if ('on' in device) this.faults.watch(name, device);
       this.stack.push(() => device.stop());
       await device.start();
     }
+    this.stack.push(() => this.faults.stop());
     this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });
     this.stack.push(() => this.uplink.stop());
     this.stack.push(async () => {

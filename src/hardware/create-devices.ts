@@ -1,45 +1,65 @@
 import type { Clock } from '../ops/clock.js';
 import type { DeviceConfig } from '../ops/config/schema.js';
-import { ErrorCode, KioskError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import type { BarcodeScanner } from './barcode/barcode-scanner.js';
-import { SimulatedBarcodeScanner } from './barcode/simulated-barcode-scanner.js';
+import { createBarcodeScanner } from './barcode/create-barcode.js';
 import type { Camera } from './camera/camera.js';
-import { SimulatedCamera } from './camera/simulated-camera.js';
+import { createCamera } from './camera/create-camera.js';
+import { createGpio } from './gpio/create-gpio.js';
 import type { Gpio } from './gpio/gpio.js';
-import { SimulatedGpio } from './gpio/simulated-gpio.js';
+import { createScale } from './scale/create-scale.js';
 import type { Scale } from './scale/scale.js';
-import { SimulatedScale } from './scale/simulated-scale.js';
-import { ScenarioPlayer, type SimulatedWorld } from './simulation/scenario-player.js';
+import type { SimulatedWorld } from './simulation/controls.js';
+import { ScenarioPlayer } from './simulation/scenario-player.js';
 import { loadScenario } from './simulation/scenario.js';
+
+/** Something that must run beside the devices (a protocol simulator) and outlive them. */
+export interface Companion {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface Devices {
   scale: Scale;
   scanner: BarcodeScanner;
   camera: Camera;
   gpio: Gpio;
-  /** Present when the config runs on simulated devices with a scenario. */
+  /** Simulators to start before the devices and stop after them. */
+  companions: Companion[];
+  /** The simulated world's controls, when every device is simulated. */
+  world?: SimulatedWorld;
+  /** Plays simulation.scenario against the world, when the config names one. */
   scenario?: ScenarioPlayer;
 }
 
-function unsupported(device: string, kind: string): never {
-  throw new KioskError(ErrorCode.HardwareUnsupported, `${device} kind "${kind}" has no driver in this build`, { device, kind });
-}
-
-/** Builds the device set device-config asks for: each device is either its real driver or its simulator. */
+/**
+ * Builds the device set device-config asks for. Each device is its real
+ * driver; a "simulated" device is that same driver talking its wire protocol
+ * to a simulator (over an in-memory link, a FIFO or a child process).
+ */
 export function createDevices(config: DeviceConfig, clock: Clock, logger: Logger): Devices {
   const { hardware } = config;
-  const scale = hardware.scale.kind === 'simulated' ? new SimulatedScale(hardware.scale, clock) : unsupported('scale', hardware.scale.kind);
-  const scanner = hardware.barcode.kind === 'simulated' ? new SimulatedBarcodeScanner(clock) : unsupported('barcode', hardware.barcode.kind);
-  const camera = hardware.camera.kind === 'simulated' ? new SimulatedCamera(clock) : unsupported('camera', hardware.camera.kind);
-  const gpio = hardware.gpio.kind === 'simulated' ? new SimulatedGpio(hardware.gpio, clock) : unsupported('gpio', hardware.gpio.kind);
+  const deps = { clock, logger };
+  const scale = createScale(hardware.scale, deps);
+  const scanner = createBarcodeScanner(hardware.barcode, deps);
+  const camera = createCamera(hardware.camera, deps);
+  const gpio = createGpio(hardware.gpio, deps);
 
-  const devices: Devices = { scale, scanner, camera, gpio };
-  if (config.simulation) {
-    const world: SimulatedWorld = { scale, scanner, camera, gpio };
+  const devices: Devices = {
+    scale: scale.device,
+    scanner: scanner.device,
+    camera: camera.device,
+    gpio: gpio.device,
+    // The scale driver runs its own simulator; the camera's is its child process.
+    companions: scanner.simulator ? [scanner.simulator] : [],
+  };
+  if (scale.simulator && scanner.simulator && camera.simulator && gpio.simulator) {
+    devices.world = { scale: scale.simulator, scanner: scanner.simulator, camera: camera.simulator, gpio: gpio.simulator };
+  }
+  if (config.simulation && devices.world) {
     devices.scenario = new ScenarioPlayer(
       loadScenario(config.simulation.scenario),
-      world,
+      devices.world,
       {
         itemSensor: config.deposit.itemSensor,
         doorLock: config.deposit.doorLock,

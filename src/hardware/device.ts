@@ -19,3 +19,11 @@ export interface Device {
   stop(): Promise<void>;
   health(): DeviceHealth;
 }
+
+/** The listening half of a device's lifecycle events, whatever other events its emitter carries. */
+export interface LifecycleSource {
+  on(event: 'fault', listener: (error: KioskError) => void): unknown;
+  on(event: 'recovered', listener: () => void): unknown;
+  off(event: 'fault', listener: (error: KioskError) => void): unknown;
+  off(event: 'recovered', listener: () => void): unknown;
+}

@@ -9,6 +9,12 @@ export const ErrorCode = {
   HardwareFault: 102,
   HardwareUnsupported: 103,
   ScenarioInvalid: 104,
+  /** A configured GPIO chip label or line offset does not exist on this board. */
+  GpioLineNotFound: 105,
+  /** The scale understood a command but refused it (not executable now, out of range, or a protocol error line). */
+  ScaleCommandRejected: 106,
+  /** A calibration was refused: an unusable known weight, no load on the platform, or a factor outside the plausible range. */
+  ScaleCalibrationRejected: 107,
   // 2xx vision
   ClassifierFault: 201,
   // 3xx store

@@ -136,14 +136,12 @@ export const DeviceConfig = z
         ctx.addIssue({ code: 'custom', path: ['routes', label], message: `bin "${bin}" is not declared under bins` });
       }
     }
-    const anySimulated = [config.hardware.scale, config.hardware.barcode, config.hardware.camera, config.hardware.gpio].some(
-      (device) => device.kind === 'simulated',
-    );
+    const hardware = [config.hardware.scale, config.hardware.barcode, config.hardware.camera, config.hardware.gpio];
+    if (config.simulation && hardware.some((device) => device.kind !== 'simulated')) {
+      ctx.addIssue({ code: 'custom', path: ['simulation'], message: 'a scenario needs every device under hardware to be simulated' });
+    }
     if (config.classifier.kind === 'scenario' && config.hardware.camera.kind !== 'simulated') {
       ctx.addIssue({ code: 'custom', path: ['classifier', 'kind'], message: 'the "scenario" classifier only works with the simulated camera' });
-    }
-    if (anySimulated && !config.simulation) {
-      ctx.addIssue({ code: 'custom', path: ['simulation'], message: 'simulated hardware needs simulation.scenario' });
     }
   });
 
