@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { DepositFlow } from '../deposit/deposit-flow.js';
 import { DeviceFaultRecorder } from './device-fault-recorder.js';
@@ -20,6 +21,8 @@ export interface KioskOptions {
   logger: Logger;
   /** How long shutdown waits for the outbox to drain while connected. */
   flushTimeoutMs?: number;
+  /** How long start-up waits for the camera's first frame. */
+  cameraReadyTimeoutMs?: number;
 }
 
 /**
@@ -82,6 +85,7 @@ export class Kiosk {
       this.stack.push(() => device.stop());
       await device.start();
     }
+    await this.cameraStreaming(camera);
     this.stack.push(() => this.faults.stop());
     this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });
     this.stack.push(() => this.uplink.stop());
@@ -99,6 +103,19 @@ export class Kiosk {
       scenario.start();
     }
     logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
+  }
+
+  /**
+   * Waits (bounded) for the camera's first frame, so the first consumer's item is
+   * seen by a streaming camera. A camera that never streams is the camera's
+   * fault to report; the kiosk starts anyway and refuses items with a reason.
+   */
+  private async cameraStreaming(camera: Devices['camera']): Promise<void> {
+    try {
+      await once(camera, 'frame', { signal: AbortSignal.timeout(this.options.cameraReadyTimeoutMs ?? 5000) });
+    } catch {
+      this.options.logger.warn('camera not streaming yet; starting without it');
+    }
   }
 
   /** Stops what was started, in reverse order (also after a start that failed half-way), then closes the store. */

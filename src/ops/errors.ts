@@ -17,6 +17,20 @@ export const ErrorCode = {
   ScaleCalibrationRejected: 107,
   // 2xx vision
   ClassifierFault: 201,
+  /** models/<name>/manifest.json is missing, not JSON, or not a valid version-1 manifest. */
+  ModelManifestInvalid: 202,
+  /** The model file named by the manifest is missing, or its byte size or sha256 differs from the manifest. */
+  ModelFileMismatch: 203,
+  /** The model's input or output (names, element type, shape, label count) does not match its manifest. */
+  ModelShapeMismatch: 204,
+  /** onnxruntime could not create a session from the model file (not a usable ONNX model). */
+  ModelLoadFailed: 205,
+  /** The label map file is missing, not JSON, invalid, or names labels the model does not have. */
+  LabelMapInvalid: 206,
+  /** The empty-chamber reference image exists but cannot be decoded. */
+  ChamberReferenceInvalid: 207,
+  /** A camera frame could not be decoded as an image. */
+  FrameUndecodable: 208,
   // 3xx store
   StoreFault: 301,
   StoreMigrationFailed: 302,

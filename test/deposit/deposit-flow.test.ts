@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DepositFlow, type DepositState } from '../../src/deposit/deposit-flow.js';
-import { SimulatedBarcodeScanner } from '../../src/hardware/barcode/simulated-barcode-scanner.js';
+import type { Scan } from '../../src/hardware/barcode/barcode-scanner.js';
 import { PLACEHOLDER_FRAME_JPEG } from '../../src/hardware/camera/placeholder-frame.js';
-import { SimulatedCamera } from '../../src/hardware/camera/simulated-camera.js';
-import { SimulatedGpio, type OutputChange } from '../../src/hardware/gpio/simulated-gpio.js';
-import { SimulatedScale } from '../../src/hardware/scale/simulated-scale.js';
+import { createDevices, type Devices } from '../../src/hardware/create-devices.js';
+import type { SimulatedGpio } from '../../src/hardware/gpio/simulated-gpio.js';
+import type { SimulatedWorld } from '../../src/hardware/simulation/controls.js';
 import { tagFrame } from '../../src/hardware/simulation/simulated-label.js';
 import { createSystemClock } from '../../src/ops/clock.js';
 import { parseDeviceConfig } from '../../src/ops/config/load.js';
@@ -18,13 +18,21 @@ import { defaultConfigDocument } from '../support/kiosk-config.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
 
-/** The deposit flow over simulated devices and a real SQLite file, driven step by step by the test. */
+interface OutputChange {
+  line: string;
+  value: boolean;
+}
+
+/**
+ * The deposit flow over the simulated kiosk's devices (the real drivers talking
+ * to their protocol simulators: MT-SICS over an in-memory link, the serial
+ * scanner, the MJPEG camera child) and a real SQLite file, driven step by step.
+ */
 class FlowRig {
   readonly clock = createSystemClock();
   readonly config: DeviceConfig;
-  readonly scale: SimulatedScale;
-  readonly scanner: SimulatedBarcodeScanner;
-  readonly camera: SimulatedCamera;
+  readonly devices: Devices;
+  readonly world: SimulatedWorld;
   readonly gpio: SimulatedGpio;
   readonly store: SqliteEventStore;
   readonly flow: DepositFlow;
@@ -32,18 +40,21 @@ class FlowRig {
   readonly states: DepositState[] = [];
 
   constructor(dir: TempDir) {
-    const document = defaultConfigDocument() as Record<string, unknown>;
-    document.deposit = { stableTimeoutMs: 300, diverterPulseMs: 1, removalReminderMs: 2000 };
+    const document = defaultConfigDocument() as Record<string, any>; // any: the test varies nested fields
+    document.deposit = { stableTimeoutMs: 400, diverterPulseMs: 1, removalReminderMs: 2000 };
+    document.hardware.scale = { kind: 'simulated', readingIntervalMs: 5, noiseGrams: 0 };
+    document.hardware.camera = { kind: 'simulated', fps: 50 };
+    delete document.simulation;
     this.config = parseDeviceConfig(document, 'test');
     const logger = createSilentLogger();
-    this.scale = new SimulatedScale({ readingIntervalMs: 5, noiseGrams: 0 }, this.clock);
-    this.scanner = new SimulatedBarcodeScanner(this.clock);
-    this.camera = new SimulatedCamera(this.clock);
-    this.gpio = new SimulatedGpio(this.config.hardware.gpio, this.clock);
-    this.gpio.outputs.on('change', (change) => this.outputs.push(change));
+    this.devices = createDevices(this.config, this.clock, logger);
+    if (!this.devices.world) throw new Error('expected a fully simulated world');
+    this.world = this.devices.world;
+    this.gpio = this.devices.gpio as SimulatedGpio;
+    this.world.gpio.outputs.on('change', (change) => this.outputs.push(change));
     this.store = new SqliteEventStore(openDatabase(dir.file('kiosk.db'), logger), 'kiosk-1', this.clock);
     this.flow = new DepositFlow({
-      devices: { scale: this.scale, scanner: this.scanner, camera: this.camera, gpio: this.gpio, classifier: new ScenarioClassifier() },
+      devices: { ...this.devices, classifier: new ScenarioClassifier() },
       store: this.store,
       clock: this.clock,
       logger,
@@ -55,25 +66,39 @@ class FlowRig {
   }
 
   async start(): Promise<void> {
-    for (const device of [this.gpio, this.scale, this.scanner, this.camera]) await device.start();
+    for (const companion of this.devices.companions) await companion.start();
+    const { gpio, scale, scanner, camera } = this.devices;
+    const firstFrame = new Promise((resolve) => camera.once('frame', resolve));
+    for (const device of [gpio, scale, scanner, camera]) await device.start();
+    // The camera child is up once it streams; a kiosk is, long before its first consumer.
+    await firstFrame;
     await this.flow.start();
   }
 
   async stop(): Promise<void> {
     await this.flow.stop();
-    for (const device of [this.camera, this.scanner, this.scale, this.gpio]) await device.stop();
+    const { gpio, scale, scanner, camera } = this.devices;
+    for (const device of [camera, scanner, scale, gpio]) await device.stop();
+    for (const companion of this.devices.companions) await companion.stop();
     this.store.close();
   }
 
   place(label: string, grams: number, confidence = 0.95): void {
-    this.camera.show(tagFrame(PLACEHOLDER_FRAME_JPEG, { label, confidence }));
-    this.scale.setLoad(grams);
-    this.gpio.setInput('item-present', true);
+    this.world.camera.show(tagFrame(PLACEHOLDER_FRAME_JPEG, { label, confidence }));
+    this.world.scale.setLoad(grams);
+    this.world.gpio.setInput('item-present', true);
   }
 
   removeItem(): void {
-    this.scale.setLoad(0);
-    this.gpio.setInput('item-present', false);
+    this.world.scale.setLoad(0);
+    this.world.gpio.setInput('item-present', false);
+  }
+
+  /** A code shown to the scanner, resolved once the driver has delivered it. */
+  async scan(code: string): Promise<Scan> {
+    const delivered = new Promise<Scan>((resolve) => this.devices.scanner.once('scan', resolve));
+    this.world.scanner.present(code);
+    return delivered;
   }
 
   nextRecorded(): Promise<KioskEvent> {
@@ -99,10 +124,10 @@ describe('DepositFlow', () => {
   });
 
   it('accepts a cardboard carton: locks the door, records, pulses the carton diverter, then frees the door', async () => {
-    rig.scanner.present('KC-AB12-CD34');
+    await rig.scan('KC-AB12-CD34');
     const recorded = rig.nextRecorded();
     rig.place('cardboard', 250);
-    rig.scanner.present('SF1400039871234');
+    await rig.scan('SF1400039871234');
     const event = await recorded;
     expect(event.type).toBe('deposit.accepted');
     if (event.type !== 'deposit.accepted') return;
@@ -138,7 +163,7 @@ describe('DepositFlow', () => {
     const recorded = rig.nextRecorded();
     rig.place('cardboard', 250);
     // Someone keeps leaning on the platform: every reading is a fresh load change.
-    const wobble = setInterval(() => rig.scale.setLoad(200 + Math.random() * 100), 2);
+    const wobble = setInterval(() => rig.world.scale.setLoad(200 + Math.random() * 100), 2);
     const event = await recorded.finally(() => clearInterval(wobble));
     expect(event.type === 'deposit.rejected' && event.payload.reasons).toEqual(['no-stable-weight']);
     expect(event.type === 'deposit.rejected' && event.payload.weightGrams).toBeNull();
@@ -168,8 +193,8 @@ describe('DepositFlow', () => {
   });
 
   it('attaches a waybill scanned just before the item to that item, and ignores a staff badge', async () => {
-    rig.scanner.present('KS-TECH0001');
-    rig.scanner.present('SF1400039879999');
+    await rig.scan('KS-TECH0001');
+    await rig.scan('SF1400039879999');
     const recorded = rig.nextRecorded();
     rig.place('cardboard', 250);
     const event = await recorded;
@@ -178,7 +203,7 @@ describe('DepositFlow', () => {
   });
 
   it('forgets the consumer code once its session expires', async () => {
-    rig.scanner.present('KC-0000-0LD0');
+    await rig.scan('KC-0000-0LD0');
     (rig.flow as unknown as { consumerCode: { expiresAt: number } }).consumerCode.expiresAt = 0;
     const recorded = rig.nextRecorded();
     rig.place('plastic', 30);

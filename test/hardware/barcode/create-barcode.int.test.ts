@@ -7,7 +7,6 @@ import { HidBarcodeScanner } from '../../../src/hardware/barcode/hid-barcode-sca
 import { HidScannerSimulator } from '../../../src/hardware/barcode/hid-scanner-simulator.js';
 import { unavailableInputControl } from '../../../src/hardware/barcode/input-device-control.js';
 import { SerialBarcodeScanner } from '../../../src/hardware/barcode/serial-barcode-scanner.js';
-import { SimulatedBarcodeScanner } from '../../../src/hardware/barcode/simulated-barcode-scanner.js';
 import type { ScannerSimulatorControl } from '../../../src/hardware/simulation/controls.js';
 import { BarcodeConfig } from '../../../src/ops/config/barcode-config.js';
 import { createSystemClock } from '../../../src/ops/clock.js';
@@ -87,17 +86,5 @@ describe('createBarcodeScanner', () => {
     await expect(built.simulator?.present('KC-7Q2M-91XZ')).resolves.toBe(false);
     const hid = new HidScannerSimulator({ path: '/nonexistent/kiosk/event-kbd', logger: deps.logger });
     await expect(hid.present('KC-7Q2M-91XZ')).resolves.toBe(false);
-  });
-});
-
-describe('SimulatedBarcodeScanner (the old in-process stand-in, until the wiring moves over)', () => {
-  it('emits decoded scans', async () => {
-    const scanner = new SimulatedBarcodeScanner(deps.clock);
-    const scans: Scan[] = [];
-    scanner.on('scan', (scan) => scans.push(scan));
-    await scanner.start();
-    scanner.present('SF1400039871234');
-    expect(scans[0]?.decoded).toMatchObject({ kind: 'waybill', carrier: 'sf-express' });
-    expect(scanner.stats().scans).toBe(1);
   });
 });
