@@ -1,6 +1,5 @@
-import type { EventEmitter } from 'node:events';
 import type { KioskError } from '../ops/errors.js';
-import type { DeviceHealth, DeviceLifecycleEvents, DeviceState } from './device.js';
+import type { DeviceHealth, DeviceState, LifecycleEmitter } from './device.js';
 
 /**
  * Tracks one device's health and emits `fault` / `recovered` exactly once per
@@ -12,7 +11,7 @@ export class HealthTracker {
   private detail: string | undefined;
 
   /** Takes only `emit`, so a device whose emitter has more events than the lifecycle ones passes itself as is. */
-  constructor(private readonly emitter: Pick<EventEmitter<DeviceLifecycleEvents>, 'emit'>) {}
+  constructor(private readonly emitter: LifecycleEmitter) {}
 
   running(): void {
     const wasFaulted = this.state === 'faulted';

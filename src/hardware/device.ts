@@ -27,3 +27,9 @@ export interface LifecycleSource {
   off(event: 'fault', listener: (error: KioskError) => void): unknown;
   off(event: 'recovered', listener: () => void): unknown;
 }
+
+/** The emitting half of a device's lifecycle events, whatever other events its emitter carries. */
+export interface LifecycleEmitter {
+  emit(event: 'fault', error: KioskError): boolean;
+  emit(event: 'recovered'): boolean;
+}

@@ -53,13 +53,18 @@ describe('device-config', () => {
     expect(problems).toContain('deposit.itemSensor: GPIO line "lamp-reject" must be an input');
   });
 
-  it('refuses simulated hardware without a scenario, and the scenario classifier without the simulated camera', () => {
+  it('refuses a scenario unless every device is simulated, and the scenario classifier without the simulated camera', () => {
     const document = defaultConfigDocument() as Record<string, any>; // any: see above
-    delete document.simulation;
     document.hardware.camera = { kind: 'mjpeg-process', command: ['rpicam-vid'] };
     const problems = problemsOf(document);
-    expect(problems.some((p) => p.startsWith('simulation:'))).toBe(true);
+    expect(problems).toContain('simulation: a scenario needs every device under hardware to be simulated');
     expect(problems.some((p) => p.startsWith('classifier.kind:'))).toBe(true);
+  });
+
+  it('refuses a bin named "reject"', () => {
+    const document = defaultConfigDocument() as Record<string, any>; // any: see above
+    document.bins.reject = { diverter: 'diverter-paper' };
+    expect(problemsOf(document)).toContain('bins.reject: "reject" is the route of refused items and cannot name a bin');
   });
 
   it('refuses a config of another version', () => {

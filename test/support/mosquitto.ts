@@ -26,7 +26,7 @@ export class Broker {
 
   private constructor(
     readonly port: number,
-    private readonly options: BrokerOptions,
+    options: BrokerOptions,
   ) {
     this.url = `mqtt://127.0.0.1:${port}`;
     this.dir = makeTempDir('kiosk-broker-');

@@ -4,7 +4,7 @@ import type { BarcodeDecodingConfig } from '../../ops/config/barcode-config.js';
 import type { Clock } from '../../ops/clock.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
-import type { DeviceHealth, DeviceLifecycleEvents } from '../device.js';
+import type { DeviceHealth } from '../device.js';
 import { HealthTracker } from '../device-health.js';
 import type { BarcodeScanner, BarcodeScannerEvents, ScannerStats } from './barcode-scanner.js';
 import { InputEventParser, type ParsedInput } from './evdev.js';
@@ -45,7 +45,7 @@ interface OpenDevice {
 
 export class HidBarcodeScanner extends EventEmitter<BarcodeScannerEvents> implements BarcodeScanner {
   // HealthTracker emits only fault/recovered, which this emitter declares too; TS cannot see that through EventEmitter's generics.
-  private readonly tracker = new HealthTracker(this as unknown as EventEmitter<DeviceLifecycleEvents>);
+  private readonly tracker = new HealthTracker(this);
   private readonly pipeline: ScanPipeline;
   private readonly keymap: KeymapDecoder;
   private readonly backoff: Backoff;

@@ -3,7 +3,7 @@ import type { BarcodeDecodingConfig, BarcodeSuffix } from '../../ops/config/barc
 import type { Clock } from '../../ops/clock.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
-import type { DeviceHealth, DeviceLifecycleEvents } from '../device.js';
+import type { DeviceHealth } from '../device.js';
 import { HealthTracker } from '../device-health.js';
 import type { ByteLink } from '../serial/byte-link.js';
 import type { BarcodeScanner, BarcodeScannerEvents, ScannerStats } from './barcode-scanner.js';
@@ -34,7 +34,7 @@ export interface SerialBarcodeScannerOptions {
 
 export class SerialBarcodeScanner extends EventEmitter<BarcodeScannerEvents> implements BarcodeScanner {
   // HealthTracker emits only fault/recovered, which this emitter declares too; TS cannot see that through EventEmitter's generics.
-  private readonly tracker = new HealthTracker(this as unknown as EventEmitter<DeviceLifecycleEvents>);
+  private readonly tracker = new HealthTracker(this);
   private readonly framer: SerialCodeFramer;
   private readonly pipeline: ScanPipeline;
   private quietTimer: NodeJS.Timeout | undefined;

@@ -60,13 +60,6 @@ export function validateCode(bytes: Buffer): { code: string } | { bad: BadFrame 
 export class SerialCodeFramer {
   private readonly framer: LineFramer;
   private readonly suffix: Buffer;
-  /**
-   * A trailing CR kept back from the LineFramer while it may be the first half
-   * of a CRLF suffix: LineFramer, when it drops an overlong run, drops a
-   * half-received delimiter with it, and the orphaned LF would then make it
-   * swallow the next good code. Holding the CR back avoids that (one byte).
-   */
-  private heldBack: Buffer | undefined;
 
   constructor(options: { suffix: BarcodeSuffix; maxLength: number }) {
     this.suffix = suffixBytes(options.suffix);
@@ -74,17 +67,7 @@ export class SerialCodeFramer {
   }
 
   push(chunk: Buffer): FramedCodes {
-    let data = this.heldBack ? Buffer.concat([this.heldBack, chunk]) : chunk;
-    this.heldBack = undefined;
-    if (this.suffix.length > 1 && data.length > 0 && data[data.length - 1] === this.suffix[0]) {
-      this.heldBack = Buffer.from(data.subarray(data.length - 1));
-      data = data.subarray(0, data.length - 1);
-    }
-    return this.frame(data);
-  }
-
-  private frame(data: Buffer): FramedCodes {
-    const { lines, discarded } = this.framer.push(data);
+    const { lines, discarded } = this.framer.push(chunk);
     const result: FramedCodes = { codes: [], bad: [] };
     // The framer reports an overlong line in pieces as it goes; its empty last piece (the suffix came right after) says nothing new.
     for (const { reason, bytes } of discarded) if (bytes.length > 0) result.bad.push({ reason, bytes, length: bytes.length });
@@ -94,8 +77,7 @@ export class SerialCodeFramer {
 
   /** The line went quiet (inter-byte timeout) or the link went away: whatever is buffered is a code, if it is a valid one. */
   flush(): FramedCodes {
-    const result: FramedCodes = this.heldBack ? this.frame(this.heldBack) : { codes: [], bad: [] };
-    this.heldBack = undefined;
+    const result: FramedCodes = { codes: [], bad: [] };
     const pending = this.framer.buffered;
     const rest = this.framer.flush();
     if (rest) this.take(rest, result);
@@ -106,13 +88,12 @@ export class SerialCodeFramer {
   /** Drops anything buffered, e.g. after an unplug: half a code from before is not the start of the next. */
   reset(): number {
     const dropped = this.buffered;
-    this.heldBack = undefined;
     this.framer.flush();
     return dropped;
   }
 
   get buffered(): number {
-    return this.framer.buffered + (this.heldBack?.length ?? 0);
+    return this.framer.buffered;
   }
 
   private take(line: Buffer, into: FramedCodes): void {

@@ -18,7 +18,7 @@ import type { Clock } from '../../ops/clock.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
 import { HealthTracker } from '../device-health.js';
-import type { DeviceHealth, DeviceLifecycleEvents } from '../device.js';
+import type { DeviceHealth } from '../device.js';
 import { LineFramer } from '../serial/line-framer.js';
 import type { Camera, CameraEvents, Frame } from './camera.js';
 import { LogRateLimiter } from './log-rate-limiter.js';
@@ -76,7 +76,7 @@ const STDERR_LINE_BYTES = 512;
 
 export class MjpegProcessCamera extends EventEmitter<CameraEvents> implements Camera {
   // HealthTracker is typed for an emitter of the lifecycle events only; ours emits those and more.
-  private readonly tracker = new HealthTracker(this as unknown as EventEmitter<DeviceLifecycleEvents>);
+  private readonly tracker = new HealthTracker(this);
   private readonly splitter: MjpegSplitter;
   private readonly backoff: Backoff;
   private readonly waiters = new Set<Waiter>();

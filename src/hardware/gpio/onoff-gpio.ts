@@ -16,7 +16,7 @@ import type { GpioConfig, GpioLineConfig } from '../../ops/config/gpio-config.js
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
 import { HealthTracker } from '../device-health.js';
-import type { DeviceHealth, DeviceLifecycleEvents } from '../device.js';
+import type { DeviceHealth } from '../device.js';
 import type { Gpio, GpioEvents } from './gpio.js';
 import { resolveSysfsLines, SYSFS_GPIO_ROOT } from './sysfs-chip.js';
 
@@ -39,7 +39,7 @@ interface OpenLine {
 
 export class OnoffGpio extends EventEmitter<GpioEvents> implements Gpio {
   // HealthTracker is typed for an emitter of the lifecycle events only; ours emits those and `edge`.
-  private readonly tracker = new HealthTracker(this as unknown as EventEmitter<DeviceLifecycleEvents>);
+  private readonly tracker = new HealthTracker(this);
   private readonly lines = new Map<string, OpenLine>();
   private running = false;
 

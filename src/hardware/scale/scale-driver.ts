@@ -3,7 +3,7 @@ import type { Clock } from '../../ops/clock.js';
 import { SCALE_STABILITY_DEFAULTS, type ScaleStabilityConfig } from '../../ops/config/scale-config.js';
 import { ErrorCode, KioskError, isKioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
-import type { DeviceHealth, DeviceLifecycleEvents } from '../device.js';
+import type { DeviceHealth } from '../device.js';
 import { HealthTracker } from '../device-health.js';
 import type { ByteLink } from '../serial/byte-link.js';
 import { BadFrameLog } from './bad-frame-log.js';
@@ -58,7 +58,7 @@ export interface RawReading {
  */
 export abstract class ScaleDriver extends EventEmitter<ScaleEvents> implements Scale {
   // ScaleEvents extends DeviceLifecycleEvents, but EventEmitter<T> is invariant in T, hence the cast.
-  protected readonly tracker = new HealthTracker(this as unknown as EventEmitter<DeviceLifecycleEvents>);
+  protected readonly tracker = new HealthTracker(this);
   protected readonly log: Logger;
   protected readonly badFrames: BadFrameLog;
   protected readonly counters = { frames: 0, strayFrames: 0, timeouts: 0, refusals: 0 };
