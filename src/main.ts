@@ -78,7 +78,8 @@ async function main(): Promise<void> {
         process.exitCode = 1;
       })
       .finally(() => {
-        logger.flush();
+        // Everything is stopped and flushed; a device read the OS cannot cancel must not keep the process alive.
+        logger.flush(() => process.exit());
       });
   };
   process.on('SIGTERM', shutdown);
