@@ -20,6 +20,7 @@ const setupErrors: ReadonlySet<number> = new Set([
   ErrorCode.ConfigUnreadable,
   ErrorCode.ScenarioInvalid,
   ErrorCode.HardwareUnsupported,
+  ErrorCode.GpioLineNotFound,
 ]);
 
 function exitCodeFor(error: unknown): number {

@@ -16,7 +16,7 @@ export const GpioConfig = z
     chipLabel: z
       .string()
       .min(1)
-      .default('pinctrl-bcm2835')
+      .default('pinctrl-bcm2711')
       .describe('label of the gpiochip the line offsets refer to (gpiochip*/label): pinctrl-bcm2835 (Pi 1-3), pinctrl-bcm2711 (Pi 4), pinctrl-rp1 (Pi 5)'),
     lines: z.record(lineName, GpioLine),
   })
