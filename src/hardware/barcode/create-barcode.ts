@@ -1,3 +1,4 @@
+import { ErrorCode, KioskError } from '../../ops/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,7 @@ export function createBarcodeScanner(config: BarcodeConfig, deps: BarcodeDeps): 
       return { device: new SerialBarcodeScanner({ ...common, link, suffix: config.suffix, interByteTimeoutMs: config.interByteTimeoutMs }) };
     }
     case 'hid':
+      requireSixtyFourBitProcess();
       return {
         device: new HidBarcodeScanner({
           ...common,
@@ -106,4 +108,18 @@ function simulatedHid(config: SimulatedConfig, common: Common, logger: Logger): 
     replug: () => fifo.replug(),
   };
   return { device, simulator };
+}
+
+/** Node's process.arch values whose userspace `struct input_event` is the 24-byte layout evdev.ts reads. */
+const SIXTY_FOUR_BIT_ARCHES: ReadonlySet<string> = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el']);
+
+/** A 32-bit process reads 16-byte input events; say so at start rather than discard every key as junk. */
+function requireSixtyFourBitProcess(arch: string = process.arch): void {
+  if (!SIXTY_FOUR_BIT_ARCHES.has(arch)) {
+    throw new KioskError(
+      ErrorCode.HardwareUnsupported,
+      `HID barcode mode needs a 64-bit Node (this one is ${arch}); use the scanner's serial (USB-CDC) mode instead`,
+      { arch },
+    );
+  }
 }
