@@ -14,6 +14,7 @@ import { MqttUplink } from '../sync/mqtt-uplink.js';
 import { OutboxSync } from '../sync/outbox-sync.js';
 import type { Classifier } from '../vision/classifier.js';
 import { createClassifier } from '../vision/create-classifier.js';
+import { decisionRulesFrom } from '../vision/decision-rules.js';
 
 export interface KioskOptions {
   config: DeviceConfig;
@@ -43,7 +44,7 @@ export class Kiosk {
   constructor(private readonly options: KioskOptions) {
     const { config, clock, logger } = options;
     this.devices = createDevices(config, clock, logger);
-    this.classifier = createClassifier(config.classifier);
+    this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }) });
     const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
     this.faults = new DeviceFaultRecorder(this.store, clock, logger.child({ component: 'devices' }));
@@ -54,7 +55,7 @@ export class Kiosk {
       logger: logger.child({ component: 'deposit' }),
       settings: config.deposit,
       bins: config.bins,
-      routes: config.routes,
+      rules: decisionRulesFrom(config),
     });
     this.uplink = new MqttUplink({
       broker: config.broker,

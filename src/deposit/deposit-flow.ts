@@ -21,7 +21,7 @@ import type { Logger } from '../ops/logger.js';
 import type { DepositPayload, KioskEvent, ScannedCode } from '../protocol/events.js';
 import type { EventStore } from '../store/event-store.js';
 import type { Classification, Classifier } from '../vision/classifier.js';
-import { decide, REJECT, type Decision, type RejectReason } from '../vision/decision.js';
+import { decide, REJECT, type Decision, type DecisionRules, type RejectReason } from '../vision/decision.js';
 
 export type DepositState =
   | 'stopped'
@@ -55,7 +55,8 @@ export interface DepositFlowOptions {
   logger: Logger;
   settings: DeviceConfig['deposit'];
   bins: DeviceConfig['bins'];
-  routes: DeviceConfig['routes'];
+  /** How image, weight and barcodes make a decision (routes, thresholds, weight ranges). */
+  rules: DecisionRules;
 }
 
 interface Visit {
@@ -200,15 +201,7 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       });
     }
 
-    const decision = decide(
-      { classification, weightGrams, faults },
-      {
-        minConfidence: settings.minConfidence,
-        minItemGrams: settings.minItemGrams,
-        maxItemGrams: settings.maxItemGrams,
-        routes: this.options.routes,
-      },
-    );
+    const decision = decide({ classification, weightGrams, faults, barcodes: visit.barcodes }, this.options.rules);
 
     this.enter('recording');
     const recorded = this.record(visit, decision, weightGrams, classification, log);

@@ -7,7 +7,7 @@ export interface LabelScore {
 
 /** How a frame compares with the calibrated picture of the empty chamber. */
 export interface ChamberComparison {
-  /** Mean absolute grey difference from the reference, 0..1. */
+  /** Largest change of a thumbnail cell in one colour channel from the reference (0..1, lighting drift discounted). */
   difference: number;
   /** At or below this the frame looks empty. */
   maxDifference: number;

@@ -93,7 +93,8 @@ export class LabelFolding {
       // In range by construction; `!` only satisfies noUncheckedIndexedAccess.
       this.sums[this.target[index]!]! += probabilities[index]!;
     }
-    const scores = this.kioskLabels.map((label, index) => ({ label, probability: this.sums[index]! }));
+    // Rounding can push a sum of many float probabilities a hair past 1; events require 0..1.
+    const scores = this.kioskLabels.map((label, index) => ({ label, probability: Math.min(1, this.sums[index]!) }));
     return scores.sort((a, b) => b.probability - a.probability);
   }
 }

@@ -13,6 +13,7 @@ import { createSilentLogger } from '../../src/ops/logger.js';
 import type { KioskEvent } from '../../src/protocol/events.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { decisionRulesFrom } from '../../src/vision/decision-rules.js';
 import { ScenarioClassifier } from '../../src/vision/scenario-classifier.js';
 import { defaultConfigDocument } from '../support/kiosk-config.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
@@ -60,7 +61,7 @@ class FlowRig {
       logger,
       settings: this.config.deposit,
       bins: this.config.bins,
-      routes: this.config.routes,
+      rules: decisionRulesFrom(this.config),
     });
     this.flow.on('state', (state) => this.states.push(state));
   }

@@ -54,8 +54,11 @@ export const EmptyChamberReference = z
       .number()
       .min(0)
       .max(1)
-      .default(0.03)
-      .describe('a frame whose mean absolute grey difference from the reference (0-1, on a 32x24 thumbnail) is at most this looks empty'),
+      .default(0.1)
+      .describe(
+        'a frame looks empty when no cell of a 32x24 thumbnail differs from the reference by more than this in any colour channel (0-1), ' +
+          'after discounting a change the whole picture shares of up to 0.08 (lighting drift)',
+      ),
   })
   .strict()
   .describe('calibrated picture of the empty chamber: a frame that matches it is never classified as an item');
