@@ -57,8 +57,12 @@ export function createDevices(config: DeviceConfig, clock: Clock, logger: Logger
     devices.world = { scale: scale.simulator, scanner: scanner.simulator, camera: camera.simulator, gpio: gpio.simulator };
   }
   if (config.simulation && devices.world) {
+    const scenario = loadScenario(config.simulation.scenario);
+    if (scenario.missingImages.length > 0) {
+      logger.warn({ missing: scenario.missingImages }, 'scenario images not found; those items show the placeholder frame');
+    }
     devices.scenario = new ScenarioPlayer(
-      loadScenario(config.simulation.scenario),
+      scenario,
       devices.world,
       {
         itemSensor: config.deposit.itemSensor,

@@ -39,6 +39,8 @@ export function writeTestKiosk(
     broker: { url: options.brokerUrl, reconnect: { initialMs: 50, maxMs: 400 }, connectTimeoutMs: 2000 },
     hardware: { ...base.hardware, scale: { kind: 'simulated', readingIntervalMs: 5, noiseGrams: 0.1 } },
     simulation: { scenario: files.scenarioFile },
+    // Tests decide what the camera "sees" by tag; the shipped model has its own integration test.
+    classifier: { kind: 'scenario' },
     deposit: { stableTimeoutMs: 2000, diverterPulseMs: 1, removalReminderMs: 5000 },
     ...options.overrides,
   };

@@ -35,8 +35,10 @@ export type ScenarioItem = z.infer<typeof ScenarioItem>;
 
 export interface LoadedScenario {
   scenario: Scenario;
-  /** Item images, read once at load so a missing file fails start-up, not a deposit. */
+  /** Item images, read once at load so a bad file fails start-up, not a deposit. */
   images: Map<string, Buffer>;
+  /** Images named but absent (e.g. the shared sample photos on a machine without them): those items show the placeholder frame. */
+  missingImages: string[];
 }
 
 export function loadScenario(path: string): LoadedScenario {
@@ -52,13 +54,18 @@ export function loadScenario(path: string): LoadedScenario {
     throw new KioskError(ErrorCode.ScenarioInvalid, `invalid scenario ${file}: ${describeIssues(result.error.issues).join('; ')}`, { file });
   }
   const images = new Map<string, Buffer>();
+  const missingImages: string[] = [];
   for (const item of result.data.items) {
-    if (!item.image || images.has(item.image)) continue;
+    if (!item.image || images.has(item.image) || missingImages.includes(item.image)) continue;
     const imagePath = resolve(dirname(file), item.image);
     let image: Buffer;
     try {
       image = readFileSync(imagePath);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        missingImages.push(imagePath);
+        continue;
+      }
       throw new KioskError(ErrorCode.ScenarioInvalid, `scenario ${file} names image ${imagePath}, which cannot be read`, { file }, { cause: error });
     }
     if (image.length < 4 || image[0] !== 0xff || image[1] !== 0xd8) {
@@ -66,5 +73,5 @@ export function loadScenario(path: string): LoadedScenario {
     }
     images.set(item.image, image);
   }
-  return { scenario: result.data, images };
+  return { scenario: result.data, images, missingImages };
 }
