@@ -56,6 +56,7 @@ describe('device-config', () => {
   it('refuses a scenario unless every device is simulated, and the scenario classifier without the simulated camera', () => {
     const document = defaultConfigDocument() as Record<string, any>; // any: see above
     document.hardware.camera = { kind: 'mjpeg-process', command: ['rpicam-vid'] };
+    document.classifier = { kind: 'scenario' };
     const problems = problemsOf(document);
     expect(problems).toContain('simulation: a scenario needs every device under hardware to be simulated');
     expect(problems.some((p) => p.startsWith('classifier.kind:'))).toBe(true);
