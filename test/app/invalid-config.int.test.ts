@@ -44,12 +44,14 @@ describe('an invalid device-config stops start-up before anything is written', (
     expect(existsSync(files.storeFile)).toBe(false);
   });
 
+  // any: each case breaks a different nested field of a raw config document.
+  type RawConfig = Record<string, any>;
   it.each([
-    ['a route to an undeclared bin', (c: Record<string, any>) => (c.routes.glass = 'glass-bin'), 'routes.glass'],
-    ['a broker URL of the wrong scheme', (c: Record<string, any>) => (c.broker.url = 'http://example.invalid'), 'broker.url'],
-    ['an unknown key', (c: Record<string, any>) => (c.device.colour = 'green'), 'device'],
-    ['a diverter that is an input line', (c: Record<string, any>) => (c.bins.carton.diverter = 'item-present'), 'bins.carton.diverter'],
-    ['a missing device id', (c: Record<string, any>) => delete c.device.id, 'device.id'],
+    ['a route to an undeclared bin', (c: RawConfig) => (c.routes.glass = 'glass-bin'), 'routes.glass'],
+    ['a broker URL of the wrong scheme', (c: RawConfig) => (c.broker.url = 'http://example.invalid'), 'broker.url'],
+    ['an unknown key', (c: RawConfig) => (c.device.colour = 'green'), 'device'],
+    ['a diverter that is an input line', (c: RawConfig) => (c.bins.carton.diverter = 'item-present'), 'bins.carton.diverter'],
+    ['a missing device id', (c: RawConfig) => delete c.device.id, 'device.id'],
   ])('leaves an existing queue untouched on %s', async (_name, breakIt, field) => {
     const files = writeTestKiosk(dir, {
       brokerUrl: 'mqtt://127.0.0.1:1',
@@ -60,7 +62,7 @@ describe('an invalid device-config stops start-up before anything is written', (
     store.close();
     const before = sha256(files.storeFile);
 
-    const config = { ...defaultConfigDocument(), ...(JSON.parse(readFileSync(files.configFile, 'utf8')) as object) } as Record<string, any>;
+    const config = { ...defaultConfigDocument(), ...(JSON.parse(readFileSync(files.configFile, 'utf8')) as object) } as RawConfig;
     breakIt(config);
     writeFileSync(files.configFile, JSON.stringify(config));
 
