@@ -126,8 +126,8 @@ def render(i):
         ei = labels.index(a["empty_label"])
         missed = sum(row[ei] for k, row in enumerate(f["confusion"]) if k != ei)
         if missed:
-            add(f"- **Items read as `{a['empty_label']}`**: {missed} of {i['valFiles']} validation photos were "
-                f"predicted `{a['empty_label']}` ("
+            add(f"- **Items read as `{a['empty_label']}`**: {missed} of {i['valFiles']} validation photos "
+                f"{'was' if missed == 1 else 'were'} predicted `{a['empty_label']}` ("
                 + ", ".join(f"{labels[k]} {row[ei]}" for k, row in enumerate(f["confusion"]) if k != ei and row[ei])
                 + "; e.g. a flat, plain item filling the frame looks like a bare surface). The runtime must not treat an `empty` reading alone as \"nothing "
                 "deposited\" when the scale reports weight.")
