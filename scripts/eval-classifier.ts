@@ -29,7 +29,7 @@ import { OnnxClassifier } from '../src/vision/onnx-classifier.js';
 const EMPTY_VALIDATION_DIR = 'empty-validation';
 const IMAGE = /\.(jpe?g|png)$/i;
 
-/** validation-split.json as the vision contract describes it (docs: /work/notes/vision-contract.md). */
+/** validation-split.json as the vision contract describes it (format: docs/vision.md). */
 const ValidationSplit = z.looseObject({
   dataset: z.string().optional(),
   files: z.array(z.string().min(1)),

@@ -7,7 +7,7 @@
 Layout of --data: <data>/<class>/*.jpg|jpeg|png (one folder per class; an operator can retrain on photos from
 their own kiosks). A synthetic "empty" class (plain backgrounds, see empty_class.py) is added unless
 --empty-train 0. Writes into --out: model.onnx, manifest.json, validation-split.json, empty-validation/*.jpg and
-MODEL_CARD.md, following notes/vision-contract.md (input NCHW RGB, "fill" resize, scale/mean/std normalisation).
+MODEL_CARD.md, following docs/vision.md (input NCHW RGB, "fill" resize, scale/mean/std normalisation).
 Uses only torch, PIL and numpy (Debian's python3-torch). Reproducible: fixed seeds, deterministic algorithms,
 a fixed number of torch threads.
 """

@@ -55,8 +55,10 @@ export function loadScenario(path: string): LoadedScenario {
   }
   const images = new Map<string, Buffer>();
   const missingImages: string[] = [];
+  const seen = new Set<string>();
   for (const item of result.data.items) {
-    if (!item.image || images.has(item.image) || missingImages.includes(item.image)) continue;
+    if (!item.image || seen.has(item.image)) continue;
+    seen.add(item.image);
     const imagePath = resolve(dirname(file), item.image);
     let image: Buffer;
     try {
