@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Kiosk } from '../../src/app/kiosk.js';
@@ -70,5 +71,34 @@ describe('the simulated kiosk classifies with the shipped model', () => {
     const expected = await reference.classify(PLACEHOLDER_FRAME_JPEG);
     await reference.stop();
     expect(second?.type.startsWith('deposit.') && (second.payload as { label: string }).label).toBe(expected.scores[0]?.label);
+  });
+
+  it('keeps running on a corrupt model: one device.fault, and every item refused as classifier-unavailable', async () => {
+    const brokenModel = join(dir.path, 'broken-model');
+    mkdirSync(brokenModel);
+    copyFileSync(join(modelDir, 'manifest.json'), join(brokenModel, 'manifest.json'));
+    writeFileSync(join(brokenModel, 'model.onnx'), Buffer.alloc(4096, 0x5a)); // same name, garbage bytes
+    const files = writeTestKiosk(dir, {
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: [{ label: 'cardboard', weightGrams: 250 }] },
+      overrides: { classifier: { kind: 'onnx', modelDir: brokenModel, threads: 1 } },
+    });
+    const { config } = loadDeviceConfig(files.configFile);
+    kiosk = new Kiosk({ config, clock: createSystemClock(), logger: createSilentLogger() });
+    await kiosk.start();
+
+    const events = await waitFor(
+      () => {
+        const all = kiosk!.store.pending(0, 100, 1 << 24).map((row) => KioskEvent.parse(JSON.parse(row.body)));
+        return all.some((e) => e.type.startsWith('deposit.')) ? all : undefined;
+      },
+      { description: 'the deposit', timeoutMs: 30_000 },
+    );
+    const faults = events.filter((e) => e.type === 'device.fault');
+    expect(faults).toHaveLength(1);
+    expect(faults[0]?.type === 'device.fault' && faults[0].payload.device).toBe('classifier');
+    const deposit = events.find((e) => e.type.startsWith('deposit.'));
+    expect(deposit?.type).toBe('deposit.rejected');
+    expect(deposit?.type === 'deposit.rejected' && deposit.payload.reasons).toEqual(['classifier-unavailable']);
   });
 });
