@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Scenario } from '../src/hardware/simulation/scenario.js';
 import { DeviceConfig } from '../src/ops/config/schema.js';
-import { DepositPayload, DeviceFaultPayload, DeviceRecoveredPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
+import { ConsoleCommandPayload, DepositPayload, DeviceFaultPayload, DeviceRecoveredPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
 import { KioskStatus } from '../src/protocol/status.js';
 import { LabelMap } from '../src/vision/label-map.js';
 import { ModelManifest } from '../src/vision/model-manifest.js';
@@ -31,6 +31,7 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'kiosk-started-payload.schema.json', title: 'payload of kiosk.started events', schema: KioskStartedPayload, io: 'output' },
   { file: 'device-fault-payload.schema.json', title: 'payload of device.fault events', schema: DeviceFaultPayload, io: 'output' },
   { file: 'device-recovered-payload.schema.json', title: 'payload of device.recovered events', schema: DeviceRecoveredPayload, io: 'output' },
+  { file: 'console-command-payload.schema.json', title: 'payload of console.command events (technician console audit)', schema: ConsoleCommandPayload, io: 'output' },
   { file: 'model-manifest.schema.json', title: 'kiosk-runtime model manifest (models/<name>/manifest.json), version 1', schema: ModelManifest, io: 'input' },
   { file: 'label-map.schema.json', title: 'kiosk-runtime label map (model labels -> kiosk labels), version 1', schema: LabelMap, io: 'input' },
 ];

@@ -8,11 +8,18 @@ import { Kiosk } from './app/kiosk.js';
 import { createSystemClock } from './ops/clock.js';
 import { loadDeviceConfig } from './ops/config/load.js';
 import { ErrorCode, isKioskError, type KioskError } from './ops/errors.js';
+import { LogRing } from './ops/log-ring.js';
 import { createLogger } from './ops/logger.js';
 import { RUNTIME_VERSION } from './ops/version.js';
 
 /** sysexits.h EX_CONFIG: the service manager should not restart into the same bad config. */
 const EXIT_CONFIG = 78;
+
+/**
+ * sysexits.h EX_TEMPFAIL: the technician asked for a restart. The systemd unit
+ * restarts on it (Restart=on-failure, or RestartForceExitStatus=75 with Restart=no).
+ */
+const EXIT_RESTART = 75;
 
 /** Start-up failures that a restart cannot cure: the setup itself is wrong. Anything else exits 1 and may be retried. */
 const setupErrors: ReadonlySet<number> = new Set([
@@ -33,8 +40,9 @@ async function main(): Promise<void> {
     .description('Runtime of a smart recycling kiosk')
     .version(RUNTIME_VERSION)
     .option('-c, --config <file>', 'device-config file', process.env.KIOSK_CONFIG ?? 'device-config/default.json')
+    .option('--console-stdio', 'also run the technician console on stdin/stdout; logs then go to stderr')
     .parse();
-  const { config: configPath } = program.opts<{ config: string }>();
+  const { config: configPath, consoleStdio } = program.opts<{ config: string; consoleStdio?: boolean }>();
 
   let loaded;
   try {
@@ -45,13 +53,28 @@ async function main(): Promise<void> {
     process.exit(exitCodeFor(error));
   }
 
-  const logger = createLogger({ level: loaded.config.log.level });
+  // With the console on stdout, logs move to stderr (npm run console sends them to a file); `logs tail` reads the ring.
+  const logRing = new LogRing(loaded.config.console.logRingLines);
+  const logger = createLogger({ level: loaded.config.log.level, ...(consoleStdio ? { pretty: false } : {}) }, consoleStdio ? process.stderr : undefined, logRing);
   const clock = createSystemClock();
+  let restartRequested = false;
+  let requestStop: (signal: string) => void = () => undefined;
   logger.info({ configFile: loaded.file, version: RUNTIME_VERSION, bootId: clock.bootId }, 'kiosk-runtime starting');
 
   let kiosk: Kiosk | undefined;
   try {
-    kiosk = new Kiosk({ config: loaded.config, clock, logger });
+    kiosk = new Kiosk({
+      config: loaded.config,
+      clock,
+      logger,
+      logRing,
+      ...(consoleStdio ? { consoleStdio: { input: process.stdin, output: process.stdout } } : {}),
+      onRestartRequested: (reason) => {
+        logger.warn({ reason }, 'restart requested from the console');
+        restartRequested = true;
+        requestStop('restart');
+      },
+    });
     await kiosk.start();
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
@@ -64,7 +87,7 @@ async function main(): Promise<void> {
   const running = kiosk;
 
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -72,7 +95,7 @@ async function main(): Promise<void> {
       .stop()
       .then(() => {
         logger.info('stopped');
-        process.exitCode = 0;
+        process.exitCode = restartRequested ? EXIT_RESTART : 0;
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -83,6 +106,9 @@ async function main(): Promise<void> {
         logger.flush(() => process.exit());
       });
   };
+  requestStop = shutdown;
+  // A restart typed in the instant between the console starting and this line.
+  if (restartRequested) shutdown('restart');
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
 }

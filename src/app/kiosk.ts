@@ -2,14 +2,19 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { DepositFlow } from '../deposit/deposit-flow.js';
 import { DeviceFaultRecorder } from './device-fault-recorder.js';
+import { createKioskConsoles } from './kiosk-console.js';
+import { KioskConsoleFacade } from './kiosk-console-facade.js';
+import type { ConsoleService } from '../console/console-service.js';
 import { createDevices, type Devices } from '../hardware/create-devices.js';
 import type { Clock } from '../ops/clock.js';
 import type { DeviceConfig } from '../ops/config/schema.js';
+import type { LogRing } from '../ops/log-ring.js';
 import type { Logger } from '../ops/logger.js';
 import { RUNTIME_VERSION } from '../ops/version.js';
 import { openDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { SqliteSettingsStore, type SettingsStore } from '../store/settings-store.js';
 import { MqttUplink } from '../sync/mqtt-uplink.js';
 import { OutboxSync } from '../sync/outbox-sync.js';
 import type { Classifier } from '../vision/classifier.js';
@@ -24,6 +29,12 @@ export interface KioskOptions {
   flushTimeoutMs?: number;
   /** How long start-up waits for the camera's first frame. */
   cameraReadyTimeoutMs?: number;
+  /** Recent log lines for the console's `logs tail` (the logger writes into it). */
+  logRing?: LogRing;
+  /** Run the technician console on these streams too (main.ts --console-stdio). */
+  consoleStdio?: { input: NodeJS.ReadStream; output: NodeJS.WritableStream };
+  /** The console's `restart`: main.ts stops the kiosk and exits so the service manager restarts it. */
+  onRestartRequested?: (reason: string) => void;
 }
 
 /**
@@ -38,6 +49,9 @@ export class Kiosk {
   readonly uplink: MqttUplink;
   readonly sync: OutboxSync;
   readonly faults: DeviceFaultRecorder;
+  readonly settings: SettingsStore;
+  /** Technician consoles: on console.port and/or stdio; none when neither is configured. */
+  readonly consoles: ConsoleService[];
   /** How to stop each part that has been started, most recent last. */
   private readonly stack: Array<() => Promise<void> | void> = [];
 
@@ -47,6 +61,7 @@ export class Kiosk {
     this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }) });
     const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
+    this.settings = new SqliteSettingsStore(db, clock);
     this.faults = new DeviceFaultRecorder(this.store, clock, logger.child({ component: 'devices' }));
     this.flow = new DepositFlow({
       devices: { ...this.devices, classifier: this.classifier },
@@ -72,6 +87,19 @@ export class Kiosk {
       settings: config.sync,
       logger: logger.child({ component: 'sync' }),
     });
+    const facade = new KioskConsoleFacade({
+      config,
+      clock,
+      devices: this.devices,
+      classifier: this.classifier,
+      flow: this.flow,
+      store: this.store,
+      uplink: this.uplink,
+      sync: this.sync,
+      logRing: options.logRing,
+      onRestartRequested: options.onRestartRequested ?? ((reason) => logger.warn({ reason }, 'restart requested, but nothing handles it here')),
+    });
+    this.consoles = createKioskConsoles({ config, clock, logger, facade, store: this.store, settings: this.settings, stdio: options.consoleStdio });
   }
 
   async start(): Promise<void> {
@@ -102,6 +130,11 @@ export class Kiosk {
     if (scenario) {
       this.stack.push(() => scenario.stop());
       scenario.start();
+    }
+    // Last up, first down: the console sees a running kiosk, and its audit events reach the store before it closes.
+    for (const service of this.consoles) {
+      this.stack.push(() => service.stop());
+      await service.start();
     }
     logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
   }

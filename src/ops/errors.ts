@@ -38,7 +38,21 @@ export const ErrorCode = {
   UplinkNotConnected: 401,
   UplinkPublishFailed: 402,
   UplinkStopped: 403,
-  // 5xx console (reserved)
+  // 5xx console
+  /** A console line could not be run: unknown command, bad arguments or quoting, a line too long. */
+  ConsoleUsage: 501,
+  /** The command needs a technician login first. */
+  ConsoleLoginRequired: 502,
+  /** A PIN or challenge response was wrong, or the challenge expired. */
+  ConsoleAuthFailed: 503,
+  /** Too many failed logins: no attempt is checked until the delay is over. */
+  ConsoleLockedOut: 504,
+  /** No technician credentials (label PIN hash or per-device key) are provisioned on this kiosk. */
+  ConsoleNotProvisioned: 505,
+  /** The technician cancelled the command (Ctrl-C), or the session ended while it ran. */
+  ConsoleCancelled: 506,
+  /** A command ran but failed for a reason its message gives. */
+  ConsoleCommandFailed: 507,
   // 6xx ops
   ConfigUnreadable: 601,
   ConfigInvalid: 602,

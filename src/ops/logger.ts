@@ -1,4 +1,6 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
+import type { LogRing } from './log-ring.js';
 
 export type { Logger } from 'pino';
 
@@ -27,7 +29,11 @@ export interface LoggerSettings {
   pretty?: boolean;
 }
 
-export function createLogger(settings: LoggerSettings, destination?: NodeJS.WritableStream): Logger {
+/**
+ * `ring`, when given, receives every line as well (for the console's `logs
+ * tail`); the main destination (stdout, or the stream given) still gets them all.
+ */
+export function createLogger(settings: LoggerSettings, destination?: NodeJS.WritableStream, ring?: LogRing): Logger {
   const options: LoggerOptions = {
     level: settings.level,
     base: { app: 'kiosk-runtime' },
@@ -35,6 +41,12 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const pretty = settings.pretty ?? (destination === undefined && process.stdout.isTTY === true);
+  if (ring) {
+    // multistream needs streams in this thread: pretty printing runs in-process here, not as a worker transport.
+    const main: DestinationStream = pretty ? pinoPretty({ colorize: true }) : ((destination ?? process.stdout) as DestinationStream);
+    // level 'trace' on each stream: the logger's own level already filters.
+    return pino({ ...options }, pino.multistream([{ stream: main, level: 'trace' }, { stream: ring, level: 'trace' }]));
+  }
   if (pretty) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }

@@ -58,6 +58,22 @@ export const DeviceRecoveredPayload = z
   })
   .strict();
 
+export const ConsoleCommandPayload = z
+  .object({
+    command: z
+      .string()
+      .max(64)
+      .describe('command name as registered (e.g. "status"); "(unknown)" for a word that is no command, which is not recorded since it may be a mistyped secret'),
+    args: z.array(z.string().max(256)).max(32).describe('arguments after the command name, secrets replaced by "[redacted]"; answers to secret prompts are never recorded'),
+    outcome: z.enum(['ok', 'error', 'denied', 'cancelled']).describe('denied: login required, wrong credentials or locked out'),
+    errorCode: z.number().int().nullable().describe('KioskError code when the outcome is not ok, e.g. 501 usage, 503 wrong credentials'),
+    technician: z.string().max(64).nullable().describe('who was logged in when the command finished; null when nobody'),
+    transport: z.string().max(200).describe('where the command was typed: "serial:<path>" or "stdio"'),
+    detail: z.string().max(500).nullable().describe('what the command changed, in its own words (never a secret); null when it only read'),
+    durationMs: z.number().int().min(0),
+  })
+  .strict();
+
 const envelope = {
   schema: z.literal(EVENT_SCHEMA),
   id: z.uuid().describe('UUIDv7, unique per event'),
@@ -74,6 +90,7 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('kiosk.started'), payload: KioskStartedPayload }).strict(),
   z.object({ ...envelope, type: z.literal('device.fault'), payload: DeviceFaultPayload }).strict(),
   z.object({ ...envelope, type: z.literal('device.recovered'), payload: DeviceRecoveredPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('console.command'), payload: ConsoleCommandPayload }).strict(),
 ]);
 
 export type KioskEvent = z.infer<typeof KioskEvent>;
@@ -81,6 +98,7 @@ export type KioskEventType = KioskEvent['type'];
 export type DepositPayload = z.infer<typeof DepositPayload>;
 export type ScannedCode = z.infer<typeof ScannedCode>;
 export type DeviceName = z.infer<typeof DeviceName>;
+export type ConsoleCommandPayload = z.infer<typeof ConsoleCommandPayload>;
 
 /** What a producer hands the store: the store adds id, seq, bootId and times. */
 export type EventDraft = { [T in KioskEventType]: { type: T; payload: Extract<KioskEvent, { type: T }>['payload'] } }[KioskEventType];

@@ -68,6 +68,17 @@ export class OutboxSync {
     this.wakeIdleWaiters();
   }
 
+  /**
+   * Publishes now what waits (the technician's `sync now`): a drain paused
+   * after a refused publish resends at once instead of after its backoff.
+   * Does nothing while the link is down; the reconnect drains anyway.
+   */
+  nudge(): void {
+    if (!this.running) return;
+    if (this.paused) this.restart();
+    else this.pump();
+  }
+
   /** Waits until nothing is unsent or in flight, or the time is up; true when drained. */
   async drained(timeoutMs: number): Promise<boolean> {
     const deadline = performance.now() + timeoutMs;

@@ -3,12 +3,14 @@ import { BarcodeConfig } from './barcode-config.js';
 import { CameraConfig } from './camera-config.js';
 import { ClassifierConfig } from './classifier-config.js';
 import { identifier, lineName } from './common.js';
+import { CONSOLE_CONFIG_DEFAULT, ConsoleConfig } from './console-config.js';
 import { GpioConfig } from './gpio-config.js';
 import { ScaleConfig } from './scale-config.js';
 
 export { BarcodeConfig } from './barcode-config.js';
 export { CameraConfig } from './camera-config.js';
 export { ClassifierConfig } from './classifier-config.js';
+export { ConsoleConfig } from './console-config.js';
 export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
 export { ScaleConfig } from './scale-config.js';
 
@@ -69,6 +71,7 @@ export const DeviceConfig = z
       })
       .strict(),
     classifier: ClassifierConfig,
+    console: ConsoleConfig.default(CONSOLE_CONFIG_DEFAULT),
     simulation: z
       .object({
         scenario: z.string().min(1).describe('scenario file driving the simulated devices'),
