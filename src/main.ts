@@ -3,7 +3,10 @@
  * Entry point: read config, build the kiosk, start it, stop it on a signal.
  * Wiring only; everything else lives in the layers below.
  */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { superviseApply } from './app/apply-supervisor.js';
+import { ConfigApplyGuard } from './app/config-apply-guard.js';
 import { Kiosk } from './app/kiosk.js';
 import { createSystemClock } from './ops/clock.js';
 import { loadDeviceConfig } from './ops/config/load.js';
@@ -44,12 +47,23 @@ async function main(): Promise<void> {
     .parse();
   const { config: configPath, consoleStdio } = program.opts<{ config: string; consoleStdio?: boolean }>();
 
+  // A config the console applied is on probation until this start proves it (src/app/config-apply-guard.ts).
+  const applyGuard = new ConfigApplyGuard(resolve(configPath));
+  const { pending: pendingApply, rolledBack } = applyGuard.beginStart();
+  if (rolledBack) process.stderr.write(`kiosk-runtime: config apply rolled back to last-known-good: ${rolledBack}\n`);
+  const rollBackAndRestart = (reason: string): never => {
+    applyGuard.rollBack(reason, pendingApply);
+    process.stderr.write(`kiosk-runtime: config apply rolled back to last-known-good: ${reason}; restarting\n`);
+    process.exit(EXIT_RESTART);
+  };
+
   let loaded;
   try {
     loaded = loadDeviceConfig(configPath);
   } catch (error) {
     // No logger settings yet: say it plainly on stderr, which a technician's console shows.
     process.stderr.write(`kiosk-runtime: ${(error as Error).message}\n`);
+    if (pendingApply) rollBackAndRestart(`config refused: ${(error as Error).message}`);
     process.exit(exitCodeFor(error));
   }
 
@@ -65,6 +79,7 @@ async function main(): Promise<void> {
   try {
     kiosk = new Kiosk({
       config: loaded.config,
+      configFile: loaded.file,
       clock,
       logger,
       logRing,
@@ -81,15 +96,33 @@ async function main(): Promise<void> {
     process.stderr.write(`kiosk-runtime: start-up failed: ${(error as Error).message}\n`);
     // Whatever did start (timers, child processes, the database) must not keep a failed process alive.
     await kiosk?.stop().catch((stopError: unknown) => logger.error({ err: stopError }, 'cleanup after failed start-up failed'));
+    if (pendingApply) {
+      const reason = `start-up failed: ${(error as Error).message}`;
+      logger.error({ reason }, 'config apply rolled back: restored the last-known-good config; restarting');
+      logger.flush();
+      rollBackAndRestart(reason);
+    }
     logger.flush();
     process.exit(exitCodeFor(error));
   }
   const running = kiosk;
+  const stopSupervising = superviseApply({
+    guard: applyGuard,
+    pending: pendingApply,
+    uplink: running.uplink,
+    store: running.store,
+    logger,
+    onRolledBack: () => {
+      restartRequested = true;
+      requestStop('config rollback');
+    },
+  });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    stopSupervising();
     logger.info({ signal }, 'shutting down');
     running
       .stop()

@@ -1,3 +1,4 @@
+import type { ConsoleDeviceFacade } from '../console/device-facade.js';
 import type { KioskFacade, KioskStatusSnapshot, QueueStats } from '../console/kiosk-facade.js';
 import type { DepositFlow } from '../deposit/deposit-flow.js';
 import type { Devices } from '../hardware/create-devices.js';
@@ -10,6 +11,9 @@ import type { EventStore } from '../store/event-store.js';
 import type { OutboxSync } from '../sync/outbox-sync.js';
 import type { Uplink } from '../sync/uplink.js';
 import type { Classifier } from '../vision/classifier.js';
+import { KioskConsoleDeviceFacade, type ConsoleDeviceParts } from './console-device-facade.js';
+import type { ConsoleSettingsFacade } from '../console/settings-facade.js';
+import { KioskConsoleSettingsFacade, type ConsoleSettingsParts } from './console-settings-facade.js';
 
 export interface KioskFacadeParts {
   config: DeviceConfig;
@@ -22,11 +26,21 @@ export interface KioskFacadeParts {
   sync: OutboxSync;
   logRing: LogRing | undefined;
   onRestartRequested: (reason: string) => void;
+  /** What only the device commands need beside the above (the settings table, a logger). */
+  deviceParts: Pick<ConsoleDeviceParts, 'settings' | 'logger'>;
+  /** What only the settings commands need beside the above (the live config file, the settings table, a logger). */
+  settingsParts: Pick<ConsoleSettingsParts, 'configFile' | 'settings' | 'logger'>;
 }
 
 /** The console's view of the wired kiosk (src/console/kiosk-facade.ts), read live on every call. */
 export class KioskConsoleFacade implements KioskFacade {
-  constructor(private readonly parts: KioskFacadeParts) {}
+  readonly devices: ConsoleDeviceFacade;
+  readonly settings: ConsoleSettingsFacade;
+
+  constructor(private readonly parts: KioskFacadeParts) {
+    this.devices = new KioskConsoleDeviceFacade({ ...parts, ...parts.deviceParts });
+    this.settings = new KioskConsoleSettingsFacade({ ...parts, ...parts.settingsParts, requestRestart: (reason) => this.requestRestart(reason) });
+  }
 
   identity(): { deviceId: string; stationId: string } {
     return { deviceId: this.parts.config.device.id, stationId: this.parts.config.device.stationId };

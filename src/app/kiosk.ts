@@ -4,6 +4,7 @@ import { DepositFlow } from '../deposit/deposit-flow.js';
 import { DeviceFaultRecorder } from './device-fault-recorder.js';
 import { createKioskConsoles } from './kiosk-console.js';
 import { KioskConsoleFacade } from './kiosk-console-facade.js';
+import { applyStoredScaleCalibration } from './scale-calibration.js';
 import type { ConsoleService } from '../console/console-service.js';
 import { createDevices, type Devices } from '../hardware/create-devices.js';
 import type { Clock } from '../ops/clock.js';
@@ -33,6 +34,8 @@ export interface KioskOptions {
   logRing?: LogRing;
   /** Run the technician console on these streams too (main.ts --console-stdio). */
   consoleStdio?: { input: NodeJS.ReadStream; output: NodeJS.WritableStream };
+  /** The device-config file `config` loaded (absolute): the console stages and applies changes to it. */
+  configFile?: string;
   /** The console's `restart`: main.ts stops the kiosk and exits so the service manager restarts it. */
   onRestartRequested?: (reason: string) => void;
 }
@@ -98,6 +101,8 @@ export class Kiosk {
       sync: this.sync,
       logRing: options.logRing,
       onRestartRequested: options.onRestartRequested ?? ((reason) => logger.warn({ reason }, 'restart requested, but nothing handles it here')),
+      deviceParts: { settings: this.settings, logger },
+      settingsParts: { configFile: options.configFile, settings: this.settings, logger },
     });
     this.consoles = createKioskConsoles({ config, clock, logger, facade, store: this.store, settings: this.settings, stdio: options.consoleStdio });
   }
@@ -114,6 +119,8 @@ export class Kiosk {
       this.stack.push(() => device.stop());
       await device.start();
     }
+    // The console's `scale calibrate` factor, before the deposit flow weighs anything.
+    applyStoredScaleCalibration(this.settings, scale, logger.child({ component: 'scale' }));
     await this.cameraStreaming(camera);
     this.stack.push(() => this.faults.stop());
     this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });

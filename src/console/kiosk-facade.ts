@@ -1,4 +1,6 @@
 import type { DeviceConfig } from '../ops/config/schema.js';
+import type { ConsoleDeviceFacade } from './device-facade.js';
+import type { ConsoleSettingsFacade } from './settings-facade.js';
 
 /**
  * The kiosk as the console sees it: a narrow, read-mostly interface. The
@@ -19,6 +21,10 @@ export interface KioskFacade {
   requestRestart(reason: string): void;
   /** The running device-config (validated). Read-only: changing it goes through a config command's apply path. */
   config(): Readonly<DeviceConfig>;
+  /** Scale, barcode scanner, camera, GPIO and model, for the device commands. */
+  readonly devices: ConsoleDeviceFacade;
+  /** Config (staged, applied with rollback), broker, net test, factory reset, for the settings commands. */
+  readonly settings: ConsoleSettingsFacade;
 }
 
 export interface KioskIdentity {

@@ -81,6 +81,8 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   private readonly shutdown = new AbortController();
   private readonly onEdge = (edge: Edge): void => this.handleEdge(edge);
   private readonly onScan = (scan: Scan): void => this.handleScan(scan);
+  /** Open holds of the console's `barcode test` (holdScans); scans are ignored while any is open. */
+  private scanHolds = 0;
 
   constructor(private readonly options: DepositFlowOptions) {
     super();
@@ -88,6 +90,20 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
 
   get state(): DepositState {
     return this.current;
+  }
+
+  /**
+   * The technician console's hook for `barcode test`: until the returned release
+   * is called (idempotent), scans are ignored here, so test scans neither open a
+   * consumer session nor ride along with the next item. Nothing else changes.
+   */
+  holdScans(): () => void {
+    this.scanHolds += 1;
+    let held = true;
+    return () => {
+      if (held) this.scanHolds -= 1;
+      held = false;
+    };
   }
 
   async start(): Promise<void> {
@@ -148,6 +164,7 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   }
 
   private handleScan(scan: Scan): void {
+    if (this.scanHolds > 0) return;
     const { decoded } = scan;
     const ttl = this.options.settings.consumerCodeTtlMs;
     switch (decoded.kind) {

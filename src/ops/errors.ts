@@ -53,6 +53,24 @@ export const ErrorCode = {
   ConsoleCancelled: 506,
   /** A command ran but failed for a reason its message gives. */
   ConsoleCommandFailed: 507,
+  /** DEVICES: an actuator or device command was refused because a deposit is in progress (the deposit flow owns the devices). */
+  ConsoleDepositInProgress: 510,
+  /** DEVICES: `camera reference` was refused: the scale shows a load or the item sensor sees an item. */
+  ConsoleChamberNotEmpty: 511,
+  /** DEVICES: a snapshot or reference image could not be written. */
+  ConsoleDeviceFileFailed: 512,
+  /** SETTINGS: a staged config change was refused by the device-config schema (the message names the field). */
+  ConsoleConfigRejected: 520,
+  /** SETTINGS: `config diff|apply` with nothing staged. */
+  ConsoleNothingStaged: 521,
+  /** SETTINGS: a pasted CA, certificate or key is not valid PEM, or the certificate and key do not match. */
+  ConsolePemInvalid: 522,
+  /** SETTINGS: the config, candidate, last-known-good or PEM files could not be read or written (or the kiosk runs without a config file). */
+  ConsoleConfigFileFailed: 523,
+  /** SETTINGS: an applied config did not start or was not healthy in time; the last-known-good config was restored. */
+  ConfigRolledBack: 524,
+  /** SETTINGS: a typed confirmation (factory-reset) did not match; nothing was changed. */
+  ConsoleNotConfirmed: 525,
   // 6xx ops
   ConfigUnreadable: 601,
   ConfigInvalid: 602,

@@ -7,6 +7,7 @@ import { ErrorCode, KioskError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import { STATUS_SCHEMA, type KioskStatus } from '../protocol/status.js';
 import { topicFor, topicSettings, type TopicName } from '../protocol/topics.js';
+import { readBrokerTlsFiles, type BrokerTlsFiles } from './broker-tls.js';
 import type { Uplink, UplinkEvents } from './uplink.js';
 
 /** MQTT 5 PUBACK reason code 0x10: accepted, but no subscription matched. */
@@ -36,10 +37,13 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
   /** Failed attempts since the last good connection: the first is a warning, the rest debug noise. */
   private failedAttempts = 0;
   private readonly backoff: Backoff;
+  /** broker.caFile/certFile/keyFile, read once at construction so a missing file stops start-up rather than every attempt. */
+  private readonly tls: BrokerTlsFiles;
 
   constructor(private readonly options: MqttUplinkOptions) {
     super();
     this.backoff = new Backoff(options.broker.reconnect, options.random);
+    this.tls = readBrokerTlsFiles(options.broker);
   }
 
   get isConnected(): boolean {
@@ -153,6 +157,10 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     };
     if (broker.username !== undefined) clientOptions.username = broker.username;
     if (broker.password !== undefined) clientOptions.password = broker.password;
+    // mqtt.js hands these to tls.connect for mqtts:// URLs; a plain mqtt:// URL ignores them.
+    if (this.tls.ca) clientOptions.ca = this.tls.ca;
+    if (this.tls.cert) clientOptions.cert = this.tls.cert;
+    if (this.tls.key) clientOptions.key = this.tls.key;
 
     const client = mqtt.connect(broker.url, clientOptions);
     this.client = client;

@@ -6,8 +6,9 @@ import { createSystemClock } from '../../src/ops/clock.js';
 import { loadDeviceConfig } from '../../src/ops/config/load.js';
 import { LogRing } from '../../src/ops/log-ring.js';
 import { createLogger } from '../../src/ops/logger.js';
+import type { DeviceConfigInput } from '../../src/ops/config/schema.js';
 import { KioskEvent } from '../../src/protocol/events.js';
-import { writeTestKiosk } from './kiosk-config.js';
+import { writeTestKiosk, type TestKioskFiles } from './kiosk-config.js';
 import type { PtyPair } from './pty-pair.js';
 import type { TempDir } from './temp-dir.js';
 
@@ -19,6 +20,8 @@ export interface ConsoleKiosk {
   kiosk: Kiosk;
   restarts: string[];
   events(): KioskEvent[];
+  /** The files the kiosk was started from (the settings commands stage and apply config changes to configFile). */
+  files: TestKioskFiles;
 }
 
 /**
@@ -26,12 +29,13 @@ export interface ConsoleKiosk {
  * with its console on the driver end of a real PTY and credentials provisioned
  * as at the factory. Logs go only to the ring that `logs tail` reads.
  */
-export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { idleLogoutMs?: number; passes?: number | null; idleMs?: number } = {}): Promise<ConsoleKiosk> {
+export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { idleLogoutMs?: number; passes?: number | null; idleMs?: number; classifier?: DeviceConfigInput['classifier']; brokerUrl?: string } = {}): Promise<ConsoleKiosk> {
   const files = writeTestKiosk(dir, {
-    brokerUrl: 'mqtt://127.0.0.1:1',
+    brokerUrl: options.brokerUrl ?? 'mqtt://127.0.0.1:1',
     deviceId: DEVICE_ID,
     scenario: { scenarioVersion: 1, passes: options.passes === undefined ? 1 : options.passes, idleMs: options.idleMs ?? 0, items: [{ label: 'paper', weightGrams: 20 }] },
     overrides: {
+      ...(options.classifier === undefined ? {} : { classifier: options.classifier }),
       console: {
         port: { path: pty.driverPath, reconnect: { initialMs: 20, maxMs: 200 } },
         idleLogoutMs: options.idleLogoutMs ?? 60_000,
@@ -40,7 +44,7 @@ export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { i
       },
     },
   });
-  const { config } = loadDeviceConfig(files.configFile);
+  const { config, file } = loadDeviceConfig(files.configFile);
   const logRing = new LogRing(200);
   const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   const restarts: string[] = [];
@@ -49,6 +53,7 @@ export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { i
     clock: createSystemClock(),
     logger: createLogger({ level: 'info', pretty: false }, quiet, logRing),
     logRing,
+    configFile: file,
     onRestartRequested: (reason) => restarts.push(reason),
   });
   await provisionTechnicianCredentials(kiosk.settings, { pin: LABEL_PIN, deviceKey: deriveDeviceKey(FLEET_KEY, DEVICE_ID) });
@@ -56,6 +61,7 @@ export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { i
   return {
     kiosk,
     restarts,
+    files,
     events: () => kiosk.store.pending(0, 10_000, 1 << 24).map((row) => KioskEvent.parse(JSON.parse(row.body))),
   };
 }

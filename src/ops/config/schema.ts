@@ -43,6 +43,13 @@ export const DeviceConfig = z
         url: z.string().regex(/^(mqtt|mqtts):\/\/[^\s]+$/, 'an mqtt:// or mqtts:// URL'),
         username: z.string().optional(),
         password: z.string().optional(),
+        caFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of the CA that signs the broker certificate, trusted instead of the CAs Node.js trusts by default; written by the console (broker ca)'),
+        certFile: z.string().min(1).optional().describe('PEM client certificate for mutual TLS, with keyFile; written by the console (broker cert)'),
+        keyFile: z.string().min(1).optional().describe('PEM private key of certFile (mode 0600); written by the console (broker key)'),
         keepaliveSeconds: z.number().int().min(5).max(3600).default(30),
         connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
         reconnect: z
@@ -130,6 +137,10 @@ export const DeviceConfig = z
     requireLine(config.deposit.rejectLamp, 'out', ['deposit', 'rejectLamp']);
     for (const [bin, { diverter }] of Object.entries(config.bins)) {
       requireLine(diverter, 'out', ['bins', bin, 'diverter']);
+    }
+    if ((config.broker.certFile === undefined) !== (config.broker.keyFile === undefined)) {
+      const missing = config.broker.certFile === undefined ? 'certFile' : 'keyFile';
+      ctx.addIssue({ code: 'custom', path: ['broker', missing], message: 'a client certificate needs its key: set both broker.certFile and broker.keyFile, or neither' });
     }
     if ('reject' in config.bins) {
       ctx.addIssue({ code: 'custom', path: ['bins', 'reject'], message: '"reject" is the route of refused items and cannot name a bin' });

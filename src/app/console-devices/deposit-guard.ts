@@ -1,0 +1,16 @@
+import type { DepositFlow } from '../../deposit/deposit-flow.js';
+import { ErrorCode, KioskError } from '../../ops/errors.js';
+
+/**
+ * A device command that moves, re-zeroes or borrows hardware the deposit flow
+ * uses runs only while the flow is idle: a consumer's item is never weighed
+ * against a fresh tare, locked out by a lock pulse or dropped by a diverter test.
+ */
+export function requireIdleFlow(flow: Pick<DepositFlow, 'state'>, action: string): void {
+  if (flow.state !== 'idle') {
+    throw new KioskError(ErrorCode.ConsoleDepositInProgress, `cannot ${action}: a deposit is in progress (${flow.state}); try again when idle`, {
+      action,
+      depositState: flow.state,
+    });
+  }
+}
