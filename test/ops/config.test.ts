@@ -78,4 +78,23 @@ describe('device-config', () => {
     document.broker = { url: 'not a url', password: 'hunter2-secret' };
     expect(problemsOf(document).join('\n')).not.toContain('hunter2-secret');
   });
+
+  it('refuses user info in broker.url, pointing to broker.username and broker.password, without echoing the password', () => {
+    const document = defaultConfigDocument() as Record<string, any>; // any: see above
+    const advice = 'broker.url: no user name or password in the URL (they would reach the logs): use broker.username and broker.password';
+    for (const url of ['mqtt://kiosk:hunter2-secret@broker.example:1883', 'mqtts://kiosk@broker.example', 'mqtt://:hunter2-secret@10.0.0.1/']) {
+      document.broker = { url };
+      const problems = problemsOf(document);
+      expect(problems, url).toEqual([advice]);
+      expect(problems.join('\n')).not.toContain('hunter2-secret');
+    }
+    // The published JSON schema refuses it too.
+    const validate = loadPublishedSchemas()('device-config.schema.json');
+    expect(validate({ ...defaultConfigDocument(), broker: { url: 'mqtt://kiosk:pw@broker.example' } })).toBe(false);
+    // Credentials in their own fields, and an @ after the host, are fine.
+    for (const url of ['mqtt://broker.example:1883', 'mqtts://[::1]:8883', 'mqtt://broker.example/a@b']) {
+      document.broker = { url, username: 'kiosk', password: 'hunter2-secret' };
+      expect(problemsOf(document), url).toEqual([]);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { identifier, lineName } from './common.js';
 import { CONSOLE_CONFIG_DEFAULT, ConsoleConfig } from './console-config.js';
 import { GpioConfig } from './gpio-config.js';
 import { ScaleConfig } from './scale-config.js';
+import { FLEET_CONFIG_DEFAULT, FleetConfig, StoreConfig, SYNC_CONFIG_DEFAULT, SyncConfig, TELEMETRY_CONFIG_DEFAULT, TelemetryConfig } from './sync-config.js';
 
 export { BarcodeConfig } from './barcode-config.js';
 export { CameraConfig } from './camera-config.js';
@@ -13,6 +14,7 @@ export { ClassifierConfig } from './classifier-config.js';
 export { ConsoleConfig } from './console-config.js';
 export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
 export { ScaleConfig } from './scale-config.js';
+export { FleetConfig, StoreConfig, SyncConfig, TelemetryConfig } from './sync-config.js';
 
 /**
  * device-config: the single source of truth for a kiosk's settings. The
@@ -35,12 +37,15 @@ export const DeviceConfig = z
       })
       .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).strict().default({ level: 'info' }),
-    store: z
-      .object({ path: z.string().min(1).describe('SQLite file; relative paths resolve against the working directory') })
-      .strict(),
+    store: StoreConfig,
     broker: z
       .object({
-        url: z.string().regex(/^(mqtt|mqtts):\/\/[^\s]+$/, 'an mqtt:// or mqtts:// URL'),
+        url: z
+          .string()
+          .regex(/^(mqtt|mqtts):\/\/[^\s]+$/, 'an mqtt:// or mqtts:// URL')
+          // A user:password@ in the URL would be written to every log line that names the broker.
+          .regex(/^[a-z]+:\/\/[^/?#@]*(?:[/?#]|$)/, 'no user name or password in the URL (they would reach the logs): use broker.username and broker.password')
+          .describe('mqtt://host:port or mqtts://host:port, without user info (credentials go in username and password)'),
         username: z.string().optional(),
         password: z.string().optional(),
         caFile: z
@@ -61,14 +66,9 @@ export const DeviceConfig = z
           .default({ initialMs: 1000, maxMs: 60_000 }),
       })
       .strict(),
-    sync: z
-      .object({
-        batchMaxEvents: z.number().int().min(1).max(1000).default(50),
-        batchMaxBytes: z.number().int().min(1024).max(256 * 1024).default(64 * 1024),
-        inFlightMax: z.number().int().min(1).max(100).default(10),
-      })
-      .strict()
-      .default({ batchMaxEvents: 50, batchMaxBytes: 64 * 1024, inFlightMax: 10 }),
+    sync: SyncConfig.default(SYNC_CONFIG_DEFAULT),
+    telemetry: TelemetryConfig.default(TELEMETRY_CONFIG_DEFAULT),
+    fleet: FleetConfig.default(FLEET_CONFIG_DEFAULT),
     hardware: z
       .object({
         scale: ScaleConfig,
