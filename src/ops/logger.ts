@@ -4,24 +4,19 @@ import type { LogRing } from './log-ring.js';
 
 export type { Logger } from 'pino';
 
+/** Field names whose values are secrets. */
+const secretKeys = ['password', 'secret', 'key', 'privateKey', 'token'] as const;
+
 /**
  * Paths pino replaces before a line is written. Secrets must never reach a log,
- * whatever object a caller happens to pass.
+ * whatever object a caller happens to pass. A `*` matches one level only, so
+ * each key is covered at the top level and up to two levels down (e.g.
+ * `config.broker.password`, `err.context.token`). Deeper nesting is not
+ * covered: wildcard paths cost time on every line (a deposit line took about
+ * 17 us with one level down, 30 us with two, 50 us with three, on the 2-core
+ * development machine), so log a flat object rather than a whole config.
  */
-export const redactedPaths = [
-  'password',
-  '*.password',
-  'broker.password',
-  'config.broker.password',
-  'secret',
-  '*.secret',
-  'privateKey',
-  '*.privateKey',
-  'key',
-  '*.key',
-  'token',
-  '*.token',
-];
+export const redactedPaths = secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
 export interface LoggerSettings {
   level: string;

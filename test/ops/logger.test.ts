@@ -24,4 +24,17 @@ describe('logger', () => {
     expect(lines()[0]).toMatchObject({ msg: 'connecting', broker: { url: 'mqtt://x', password: '[redacted]' } });
     expect(lines()[1]).toMatchObject({ component: 'uplink' });
   });
+
+  it('redacts every secret key two levels down, in fields and in child bindings, and leaves the rest alone', () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ level: 'info', pretty: false }, stream);
+    const secrets = { password: 's-password', secret: 's-secret', key: 's-key', privateKey: 's-privateKey', token: 's-token' };
+    logger.info({ config: { broker: { ...secrets, url: 'mqtt://broker.example' } }, err: { context: { token: 's-err-token' } } }, 'nested');
+    logger.child({ settings: { tls: { privateKey: 's-binding' } } }).info({ items: [{ secret: 's-array' }] }, 'bindings');
+    const text = JSON.stringify(lines());
+    for (const secret of [...Object.values(secrets), 's-err-token', 's-binding', 's-array']) expect(text).not.toContain(secret);
+    const redacted = Object.fromEntries(Object.keys(secrets).map((name) => [name, '[redacted]']));
+    expect(lines()[0]).toMatchObject({ config: { broker: { ...redacted, url: 'mqtt://broker.example' } }, err: { context: { token: '[redacted]' } } });
+    expect(lines()[1]).toMatchObject({ settings: { tls: { privateKey: '[redacted]' } }, items: [{ secret: '[redacted]' }] });
+  });
 });
