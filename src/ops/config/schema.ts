@@ -6,7 +6,6 @@ import { identifier, lineName } from './common.js';
 import { CONSOLE_CONFIG_DEFAULT, ConsoleConfig } from './console-config.js';
 import { GpioConfig } from './gpio-config.js';
 import { ScaleConfig } from './scale-config.js';
-import { FLEET_CONFIG_DEFAULT, FleetConfig, StoreConfig, SYNC_CONFIG_DEFAULT, SyncConfig, TELEMETRY_CONFIG_DEFAULT, TelemetryConfig } from './sync-config.js';
 
 export { BarcodeConfig } from './barcode-config.js';
 export { CameraConfig } from './camera-config.js';
@@ -14,7 +13,6 @@ export { ClassifierConfig } from './classifier-config.js';
 export { ConsoleConfig } from './console-config.js';
 export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
 export { ScaleConfig } from './scale-config.js';
-export { FleetConfig, StoreConfig, SyncConfig, TelemetryConfig } from './sync-config.js';
 
 /**
  * device-config: the single source of truth for a kiosk's settings. The
@@ -37,7 +35,9 @@ export const DeviceConfig = z
       })
       .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).strict().default({ level: 'info' }),
-    store: StoreConfig,
+    store: z
+      .object({ path: z.string().min(1).describe('SQLite file; relative paths resolve against the working directory') })
+      .strict(),
     broker: z
       .object({
         url: z
@@ -66,9 +66,14 @@ export const DeviceConfig = z
           .default({ initialMs: 1000, maxMs: 60_000 }),
       })
       .strict(),
-    sync: SyncConfig.default(SYNC_CONFIG_DEFAULT),
-    telemetry: TelemetryConfig.default(TELEMETRY_CONFIG_DEFAULT),
-    fleet: FleetConfig.default(FLEET_CONFIG_DEFAULT),
+    sync: z
+      .object({
+        batchMaxEvents: z.number().int().min(1).max(1000).default(50),
+        batchMaxBytes: z.number().int().min(1024).max(256 * 1024).default(64 * 1024),
+        inFlightMax: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .default({ batchMaxEvents: 50, batchMaxBytes: 64 * 1024, inFlightMax: 10 }),
     hardware: z
       .object({
         scale: ScaleConfig,
