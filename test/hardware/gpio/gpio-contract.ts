@@ -1,6 +1,7 @@
 /**
  * The GPIO contract (src/hardware/gpio/gpio.ts), one suite for both twins:
- * run against SimulatedGpio always, and against OnoffGpio on a board when
+ * run against SimulatedGpio, against OnoffGpio over the sysfs GPIO simulator
+ * (a FUSE /sys/class/gpio), and against OnoffGpio on a board when
  * KIOSK_TEST_GPIO_CHIP names a chip (see onoff-gpio.test.ts).
  *
  * Every test uses two lines: `probe-in` (an input) and `probe-out` (an
@@ -34,10 +35,12 @@ const IN = 'probe-in';
 const OUT = 'probe-out';
 const plain: ProbeLines = { input: { activeLow: false, debounceMs: 0 }, output: { activeLow: false } };
 
-export function describeGpioContract(name: string, factory: GpioHarnessFactory, options: { debounceMs?: number } = {}): void {
+/** `skip`: why the suite cannot run here; it is then registered as skipped under a title that says so. */
+export function describeGpioContract(name: string, factory: GpioHarnessFactory, options: { debounceMs?: number; skip?: string } = {}): void {
   const debounceMs = options.debounceMs ?? 30;
+  const title = options.skip ? `Gpio contract: ${name} (skipped: ${options.skip})` : `Gpio contract: ${name}`;
 
-  describe(`Gpio contract: ${name}`, () => {
+  describe.skipIf(options.skip !== undefined)(title, () => {
     let harness: GpioHarness | undefined;
     let edges: Edge[];
 

@@ -13,6 +13,13 @@ import { describeGpioContract } from './gpio-contract.js';
 const clock = createSystemClock();
 const logger = createSilentLogger();
 
+/** A gpio class dir with one chip, pinctrl-rp1 at base 571, as on a Pi 5. */
+function fakeChip(dir: TempDir): string {
+  const root = dir.file('gpio');
+  mkdirSync(join(root, 'gpiochip571'), { recursive: true });
+  for (const [file, text] of Object.entries({ label: 'pinctrl-rp1', base: '571', ngpio: '54' })) writeFileSync(join(root, 'gpiochip571', file), text);
+  return root;
+}
 function sysfsConfig(chipLabel: string): GpioConfig {
   return GpioConfig.parse({
     kind: 'sysfs',
@@ -21,8 +28,25 @@ function sysfsConfig(chipLabel: string): GpioConfig {
   });
 }
 
-// Registered where there is no GPIO at all (CI, developer VMs); a Raspberry Pi runs the contract below instead.
-if (!existsSync(SYSFS_GPIO_ROOT)) describe('OnoffGpio on a machine without sysfs GPIO', () => {
+// Wherever it runs: the chip is looked up (in a temp dir here) before any pin is touched.
+describe('OnoffGpio chip lookup', () => {
+  let dir: TempDir;
+  beforeEach(() => {
+    dir = makeTempDir('kiosk-onoff-');
+  });
+  afterEach(() => dir.remove());
+
+  it('fails with GpioLineNotFound before touching any pin when the chip label is wrong', async () => {
+    const gpio = new OnoffGpio({ config: sysfsConfig('pinctrl-bcm2711'), clock, logger, sysfsRoot: fakeChip(dir) });
+    await expect(gpio.start()).rejects.toMatchObject({ code: ErrorCode.GpioLineNotFound, context: { available: ['pinctrl-rp1'] } });
+    expect(gpio.health().state).toBe('stopped');
+  });
+});
+
+// These need a machine without /sys/class/gpio (CI, developer VMs); on a board they would find the real one.
+// The driver against a working sysfs is onoff-gpio-sysfs-sim.int.test.ts (simulator) and the board contract below.
+const hasSysfsGpio = existsSync(SYSFS_GPIO_ROOT);
+describe.skipIf(hasSysfsGpio)(`OnoffGpio on a machine without sysfs GPIO${hasSysfsGpio ? ` (skipped: ${SYSFS_GPIO_ROOT} exists here)` : ''}`, () => {
   let dir: TempDir;
   beforeEach(() => {
     dir = makeTempDir('kiosk-onoff-');
@@ -37,19 +61,8 @@ if (!existsSync(SYSFS_GPIO_ROOT)) describe('OnoffGpio on a machine without sysfs
     await gpio.stop();
   });
 
-  it('fails with GpioLineNotFound before touching any pin when the chip label is wrong', async () => {
-    const root = dir.file('gpio');
-    mkdirSync(join(root, 'gpiochip571'), { recursive: true });
-    for (const [file, text] of Object.entries({ label: 'pinctrl-rp1', base: '571', ngpio: '54' })) writeFileSync(join(root, 'gpiochip571', file), text);
-    const gpio = new OnoffGpio({ config: sysfsConfig('pinctrl-bcm2711'), clock, logger, sysfsRoot: root });
-    await expect(gpio.start()).rejects.toMatchObject({ code: ErrorCode.GpioLineNotFound });
-  });
-
   it('fails with HardwareUnsupported when the chip resolves but onoff cannot export (no /sys/class/gpio/export)', async () => {
-    const root = dir.file('gpio');
-    mkdirSync(join(root, 'gpiochip571'), { recursive: true });
-    for (const [file, text] of Object.entries({ label: 'pinctrl-rp1', base: '571', ngpio: '54' })) writeFileSync(join(root, 'gpiochip571', file), text);
-    const gpio = new OnoffGpio({ config: sysfsConfig('pinctrl-rp1'), clock, logger, sysfsRoot: root });
+    const gpio = new OnoffGpio({ config: sysfsConfig('pinctrl-rp1'), clock, logger, sysfsRoot: fakeChip(dir) });
     await expect(gpio.start()).rejects.toMatchObject({ code: ErrorCode.HardwareUnsupported });
   });
 });
@@ -59,11 +72,12 @@ if (!existsSync(SYSFS_GPIO_ROOT)) describe('OnoffGpio on a machine without sysfs
  * with a jumper (through ~1 kΩ) from the output pin to the input pin, both otherwise unconnected.
  */
 const chipLabel = process.env.KIOSK_TEST_GPIO_CHIP;
-if (chipLabel) {
-  const loopback = /^(\d+):(\d+)$/.exec(process.env.KIOSK_TEST_GPIO_LOOPBACK ?? '');
-  if (!loopback) throw new Error('KIOSK_TEST_GPIO_CHIP is set: also set KIOSK_TEST_GPIO_LOOPBACK=<output offset>:<input offset> (pins joined by a jumper)');
-  const [outputOffset, inputOffset] = [Number(loopback[1]), Number(loopback[2])];
-  describeGpioContract(`OnoffGpio on ${chipLabel}`, async (lines) => {
+const loopback = /^(\d+):(\d+)$/.exec(process.env.KIOSK_TEST_GPIO_LOOPBACK ?? '');
+if (chipLabel && !loopback) throw new Error('KIOSK_TEST_GPIO_CHIP is set: also set KIOSK_TEST_GPIO_LOOPBACK=<output offset>:<input offset> (pins joined by a jumper)');
+const [outputOffset, inputOffset] = loopback ? [Number(loopback[1]), Number(loopback[2])] : [0, 1];
+describeGpioContract(
+  `OnoffGpio on ${chipLabel ?? 'a board'}`,
+  async (lines) => {
     const config = GpioConfig.parse({
       kind: 'sysfs',
       chipLabel,
@@ -80,5 +94,6 @@ if (chipLabel) {
       level: async () => gpio.read('probe-in') !== lines.input.activeLow,
       dispose: async () => undefined,
     };
-  });
-}
+  },
+  chipLabel ? {} : { skip: 'real pins only: set KIOSK_TEST_GPIO_CHIP and KIOSK_TEST_GPIO_LOOPBACK on a board (docs/hardware.md)' },
+);
