@@ -93,6 +93,6 @@ export function createDriver(
     ...(companion ? { companion } : {}),
   };
   return config.protocol === 'mt-sics'
-    ? new MtSicsScale({ ...base, pollIntervalMs: config.pollIntervalMs, responseTimeoutMs: config.responseTimeoutMs })
+    ? new MtSicsScale({ ...base, mode: config.mode, pollIntervalMs: config.pollIntervalMs, responseTimeoutMs: config.responseTimeoutMs })
     : new ContinuousAsciiScale({ ...base, responseTimeoutMs: config.responseTimeoutMs });
 }

@@ -5,11 +5,15 @@ import type { ScaleIdentity, ZeroTareOptions } from './scale.js';
 import { asKioskError, ScaleDriver, type RawReading, type ScaleDriverOptions } from './scale-driver.js';
 
 export interface MtSicsScaleOptions extends ScaleDriverOptions {
-  /** Pause between the end of one SI poll and the next. */
+  /** Pause between the end of one SI poll and the next; in stream mode, how often the stream is checked (and resumed). */
   pollIntervalMs: number;
-  /** Longest wait for the answer to an immediate command (SI, TI, ZI, @). */
+  /** Longest wait for the answer to an immediate command (SI, SIR, TI, ZI, @); in stream mode also the longest gap between streamed lines. */
   responseTimeoutMs: number;
+  /** poll (default): SI every pollIntervalMs. stream: SIR, the balance sends every reading unasked. */
+  mode?: MtSicsMode;
 }
+
+export type MtSicsMode = 'poll' | 'stream';
 
 /**
  * A balance that refuses SI (S I, ES, an unreadable answer…) this many times
@@ -23,7 +27,8 @@ export const REFUSALS_BEFORE_FAULT = 3;
 const WAITS_FOR_STABILITY: ReadonlySet<MtSicsCommand> = new Set(['S', 'T', 'Z']);
 
 /**
- * A Mettler Toledo balance or weigh module over MT-SICS, polled with SI.
+ * A Mettler Toledo balance or weigh module over MT-SICS, polled with SI, or
+ * streaming with SIR (`mode: 'stream'`).
  *
  * Why polling SI rather than streaming with SIR: MT-SICS has no request ids,
  * so while SIR streams "S D …" lines a tare's "T S …" answer can only be told
@@ -32,6 +37,16 @@ const WAITS_FOR_STABILITY: ReadonlySet<MtSicsCommand> = new Set(['S', 'T', 'Z'])
  * simply queue between polls, and makes the watchdog free: a poll that gets
  * no answer within `responseTimeoutMs` means the scale went silent. At 9600
  * baud an SI round trip takes ~25 ms, so 10 polls a second are easy.
+ *
+ * Stream mode, for a balance whose every A/D update is wanted: after `@` the
+ * driver sends SIR once and the balance sends "S …" lines unasked. Any command
+ * ends SIR on the balance, so T, TI, Z and ZI pause the stream: their answers
+ * are told apart by id, stream lines still on the wire meanwhile are dropped as
+ * stray, and SIR is sent again once no command is waiting (checked every
+ * pollIntervalMs, and at once after a tare or zero). The watchdog is the gap
+ * between streamed lines: none for responseTimeoutMs faults the scale (E101)
+ * and the next cycle sends `@`. calibrate() takes the stream's next stable
+ * reading instead of sending S, whose answer no stream line could be told from.
  *
  * Whenever contact is (re)gained — at start, after the port comes back, after
  * a silence — the driver first sends `@`: it cancels whatever the balance was
@@ -48,9 +63,13 @@ export class MtSicsScale extends ScaleDriver {
   private refusalsInARow = 0;
   private refusingSinceMs = 0;
   private serialNumber: string | undefined;
+  private readonly mode: MtSicsMode;
+  /** uptimeMs of the last line of the SIR stream (or of its start). */
+  private lastStreamedMs = 0;
 
   constructor(private readonly settings: MtSicsScaleOptions) {
     super(settings, 'scale.mt-sics');
+    this.mode = settings.mode ?? 'poll';
     this.session = new MtSicsSession(settings.link, {
       onBadFrame: (rejected) => this.reportBadFrame(rejected),
       onStray: (response) => {
@@ -60,11 +79,17 @@ export class MtSicsScale extends ScaleDriver {
       },
       onAnswered: (command, response) => {
         this.counters.frames += 1;
-        // An SI poll answered + or - is a weighing range, reported as such, not a refused command.
-        if (isRefusal(response) && !(command === 'SI' && response.kind === 'out-of-range')) {
+        // An SI poll (or SIR) answered + or - is a weighing range, reported as such, not a refused command.
+        if (isRefusal(response) && !((command === 'SI' || command === 'SIR') && response.kind === 'out-of-range')) {
           this.counters.refusals += 1;
           this.log.debug({ command, response }, 'MT-SICS command refused');
         }
+      },
+      onStreamed: (response) => {
+        this.counters.frames += 1;
+        this.lastStreamedMs = this.settings.clock.uptimeMs();
+        if (isRefusal(response) && response.kind !== 'out-of-range') this.counters.refusals += 1;
+        this.onWeightAnswer('SIR', response);
       },
     });
   }
@@ -78,7 +103,7 @@ export class MtSicsScale extends ScaleDriver {
   async tare(options: ZeroTareOptions = {}): Promise<void> {
     this.requireRunning('tare');
     const command = options.immediate ? 'TI' : 'T';
-    const response = await this.exchange(command);
+    const response = await this.exchange(command).finally(() => this.resumeStream());
     if (response.kind !== 'tare') throw rejection(command, response);
     this.forgetReading();
     this.log.info({ command, tareGrams: response.weight.grams, stable: response.stable }, 'scale tared');
@@ -87,13 +112,15 @@ export class MtSicsScale extends ScaleDriver {
   async zero(options: ZeroTareOptions = {}): Promise<void> {
     this.requireRunning('zero');
     const command = options.immediate ? 'ZI' : 'Z';
-    const response = await this.exchange(command);
+    const response = await this.exchange(command).finally(() => this.resumeStream());
     if (response.kind !== 'zeroed') throw rejection(command, response);
     this.forgetReading();
     this.log.info({ command, stable: response.stable }, 'scale zeroed');
   }
 
   protected async readStableRaw(): Promise<RawReading> {
+    // While SIR streams, an S answer could not be told from the stream's own "S S" lines.
+    if (this.mode === 'stream') return this.waitForStableRaw('calibrate');
     const response = await this.exchange('S');
     if (response.kind !== 'weight' || !response.stable) throw rejection('S', response);
     return { reportedGrams: response.weight.grams, offsetGrams: 0 };
@@ -153,16 +180,22 @@ export class MtSicsScale extends ScaleDriver {
     return this.inFlight;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.settings.pollIntervalMs): void {
     if (!this.started) return;
     clearTimeout(this.pollTimer);
-    this.pollTimer = setTimeout(() => void this.runCycle(), this.settings.pollIntervalMs);
+    this.pollTimer = setTimeout(() => void this.runCycle(), delayMs);
+  }
+
+  /** Stream mode: after a command, the next cycle restarts SIR now rather than a poll interval later. */
+  private resumeStream(): void {
+    if (this.mode === 'stream' && !this.inFlight) this.schedule(0);
   }
 
   private async cycle(): Promise<void> {
     if (!this.started || !this.settings.link.isOpen) return;
     try {
       if (this.needsHandshake) await this.handshake();
+      else if (this.mode === 'stream') await this.superviseStream();
       else await this.poll();
     } catch (error) {
       this.onCycleError(asKioskError(error));
@@ -186,7 +219,34 @@ export class MtSicsScale extends ScaleDriver {
   }
 
   private async poll(): Promise<void> {
-    const response = await this.exchange('SI');
+    this.onWeightAnswer('SI', await this.exchange('SI'));
+  }
+
+  /** Stream mode, every cycle: (re)start SIR when nothing else is on the wire; fault a stream that went quiet. */
+  private async superviseStream(): Promise<void> {
+    const { clock, responseTimeoutMs } = this.settings;
+    if (this.session.streaming) {
+      const quietMs = clock.uptimeMs() - this.lastStreamedMs;
+      if (quietMs <= responseTimeoutMs) return;
+      this.counters.timeouts += 1;
+      this.needsHandshake = true;
+      this.fault(
+        new KioskError(ErrorCode.HardwareTimeout, `no weight from the SIR stream for ${quietMs} ms`, {
+          device: 'scale',
+          command: 'SIR',
+          timeoutMs: responseTimeoutMs,
+        }),
+      );
+      return;
+    }
+    if (!this.session.idle) return; // a tare or zero is on the wire; the stream resumes after it
+    const response = await this.exchange('SIR');
+    this.lastStreamedMs = clock.uptimeMs();
+    this.onWeightAnswer('SIR', response);
+  }
+
+  /** An answer to SI, or a line of the SIR stream. */
+  private onWeightAnswer(command: 'SI' | 'SIR', response: MtSicsResponse): void {
     switch (response.kind) {
       case 'weight':
         this.refusalsInARow = 0;
@@ -200,7 +260,7 @@ export class MtSicsScale extends ScaleDriver {
         this.setRange(response.direction === 'over' ? 'overload' : 'underload');
         return;
       default:
-        this.onCycleError(rejection('SI', response));
+        this.onCycleError(rejection(command, response));
     }
   }
 

@@ -14,6 +14,12 @@ import { responseIdOf, type MtSicsCommand, type MtSicsParseProblem, type MtSicsR
  * response id (or it is a general ES/ET/EL error line). Anything else — a late
  * answer after a timeout, a line the scale sent unasked — is stray: counted
  * and dropped, so a late "S S" can never complete a tare.
+ *
+ * SIR streams: once SIR is answered with a weight line, the balance goes on
+ * sending "S …" lines unasked. They go to `onStreamed` for as long as the
+ * stream runs, which is until the next command is written: any command ends
+ * SIR on the balance, so stream lines still on the wire while that command
+ * waits for its answer are stray (a weight taken before a tare, say).
  */
 export interface MtSicsSessionHooks {
   /** A line that could not be read. */
@@ -22,6 +28,8 @@ export interface MtSicsSessionHooks {
   onStray(response: MtSicsResponse): void;
   /** A readable response matched to its command. */
   onAnswered(command: MtSicsCommand, response: MtSicsResponse): void;
+  /** An "S …" line of a running SIR stream (after the one that answered SIR). */
+  onStreamed(response: MtSicsResponse): void;
 }
 
 interface Exchange {
@@ -39,6 +47,7 @@ export class MtSicsSession {
   private readonly decoder = createMtSicsDecoder();
   private readonly queue: Exchange[] = [];
   private current: Exchange | undefined;
+  private streamRunning = false;
 
   constructor(
     private readonly link: ByteLink,
@@ -56,6 +65,16 @@ export class MtSicsSession {
     });
   }
 
+  /** True while an SIR stream runs: SIR was answered with a weight (or range) line and no command was written since. */
+  get streaming(): boolean {
+    return this.streamRunning;
+  }
+
+  /** No command on the wire and none waiting. */
+  get idle(): boolean {
+    return this.current === undefined && this.queue.length === 0;
+  }
+
   /** Feed bytes from the link. */
   receive(chunk: Buffer): void {
     for (const entry of this.decoder.push(chunk).inOrder) {
@@ -67,6 +86,7 @@ export class MtSicsSession {
   /** Fails the outstanding and queued commands (link lost, driver stopped) and drops any partial line. */
   cancelAll(error: KioskError): void {
     this.decoder.flush();
+    this.streamRunning = false;
     const pending = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
     this.current = undefined;
     for (const exchange of pending) {
@@ -79,7 +99,10 @@ export class MtSicsSession {
     const current = this.current;
     if (current && (response.kind === 'error' || response.id === responseIdOf(current.command))) {
       this.hooks.onAnswered(current.command, response);
+      if (current.command === 'SIR' && (response.kind === 'weight' || response.kind === 'out-of-range')) this.streamRunning = true;
       this.finish(current).resolve(response);
+    } else if (!current && this.streamRunning && response.kind !== 'error' && response.id === 'S') {
+      this.hooks.onStreamed(response);
     } else {
       this.hooks.onStray(response);
     }
@@ -106,6 +129,7 @@ export class MtSicsSession {
     const next = this.queue.shift();
     if (!next) return;
     this.current = next;
+    this.streamRunning = false; // any command ends SIR on the balance
     next.timer = setTimeout(() => {
       if (this.current !== next) return;
       this.finish(next).reject(

@@ -3,7 +3,13 @@ import { ReconnectConfig } from './common.js';
 
 const ScaleProtocol = z
   .enum(['mt-sics', 'continuous-ascii'])
-  .describe('mt-sics: Mettler Toledo MT-SICS level 0/1, polled; continuous-ascii: indicator streaming "ST,GS,+0001.250kg" lines');
+  .describe('mt-sics: Mettler Toledo MT-SICS level 0/1, polled with SI or streamed with SIR (see mode); continuous-ascii: indicator streaming "ST,GS,+0001.250kg" lines');
+
+export const MtSicsMode = z
+  .enum(['poll', 'stream'])
+  .describe(
+    'mt-sics: poll sends SI every pollIntervalMs; stream sends SIR once and the balance sends every reading, paused around T, TI, Z and ZI and sent again after them',
+  );
 
 export const ScaleStabilityConfig = z
   .object({
@@ -40,14 +46,23 @@ export const ScaleConfig = z
         path: z.string().min(1).describe('serial device, preferably a /dev/serial/by-id/... path'),
         baudRate: z.number().int().positive().default(9600),
         protocol: ScaleProtocol.default('mt-sics'),
-        pollIntervalMs: z.number().int().min(10).max(10_000).default(100).describe('mt-sics: pause between SI polls'),
+        mode: MtSicsMode.default('poll'),
+        pollIntervalMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(10_000)
+          .default(100)
+          .describe('mt-sics: pause between SI polls; in stream mode, how often the stream is checked and, after a command, resumed'),
         responseTimeoutMs: z
           .number()
           .int()
           .min(50)
           .max(60_000)
           .default(1000)
-          .describe('mt-sics: longest wait for an answer; continuous-ascii: longest silence between lines. Past it the scale is faulted'),
+          .describe(
+            'mt-sics: longest wait for an answer, and in stream mode the longest gap between streamed lines; continuous-ascii: longest silence between lines. Past it the scale is faulted',
+          ),
         stableCommandTimeoutMs: z
           .number()
           .int()

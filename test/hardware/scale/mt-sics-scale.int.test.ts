@@ -299,3 +299,157 @@ describe('MtSicsScale against the MT-SICS simulator over a real PTY', () => {
     }
   });
 });
+
+describe('MtSicsScale in stream mode (SIR) against the MT-SICS simulator over a real PTY', () => {
+  let rig: PtyScaleRig<MtSicsSimulator> | undefined;
+  afterEach(async () => {
+    await rig?.dispose();
+    rig = undefined;
+  });
+
+  const streaming = (options: Parameters<typeof mtSicsOverPty>[0] = {}) => mtSicsOverPty({ ...options, driver: { mode: 'stream', ...options.driver } });
+  async function settledAt(grams: number, tolerance = 0.5) {
+    return waitForStableWeight(rig!.scale, { ...STABLE_TIMEOUT, accept: near(grams, tolerance) });
+  }
+  /** The commands after the last `@`, the handshake that every (re)connection starts with. */
+  const sinceHandshake = () => rig!.simulator.commands.slice(rig!.simulator.commands.lastIndexOf('@') + 1);
+
+  it('sends SIR once after @ and weighs from the stream: many readings, no further command', async () => {
+    rig = await streaming({ simulator: { serialNumber: 'SNR-4711' } });
+    const { scale, simulator, recorder } = rig;
+    expect(scale.identity().serialNumber).toBe('SNR-4711');
+    simulator.setLoad(1250);
+    const reading = await settledAt(1250);
+    expect(reading.stable).toBe(true);
+    await waitFor(() => recorder.readings.length >= 30, { description: 'streamed readings' });
+    expect(simulator.commands).toEqual(['@', 'SIR']);
+    expect(recorder.readings.some((r) => !r.stable)).toBe(true); // S D lines while the load swung
+    expect(scale.diagnostics()).toMatchObject({ strayFrames: 0, refusals: 0, timeouts: 0 });
+  });
+
+  it('pauses the stream for T, TI, Z and ZI and sends SIR again after each; no stale reading survives a tare', async () => {
+    rig = await streaming();
+    const { scale, simulator } = rig;
+    simulator.setLoad(250);
+    await settledAt(250);
+    await scale.tare();
+    expect(scale.latest()).toBeUndefined();
+    await settledAt(0);
+    expect(sinceHandshake()).toEqual(['SIR', 'T', 'SIR']);
+
+    simulator.setLoad(1250);
+    await settledAt(1000);
+    await scale.tare({ immediate: true });
+    await settledAt(0);
+    simulator.setLoad(10); // net of the 1250 g tare
+    await settledAt(-1240);
+    await scale.zero();
+    await settledAt(0);
+    simulator.setLoad(18);
+    await settledAt(8);
+    await scale.zero({ immediate: true });
+    await settledAt(0);
+    expect(sinceHandshake()).toEqual(['SIR', 'T', 'SIR', 'TI', 'SIR', 'Z', 'SIR', 'ZI', 'SIR']);
+    expect(scale.health().state).toBe('running');
+  });
+
+  it('rejects a refused tare and still resumes the stream', async () => {
+    rig = await streaming();
+    await waitFor(() => rig!.recorder.readings.length > 0, { description: 'the stream running' });
+    rig.simulator.injectResponse({ command: 'T', line: 'T I' });
+    await expect(rig.scale.tare()).rejects.toMatchObject({ code: ErrorCode.ScaleCommandRejected, context: { command: 'T', reason: 'not-executable' } });
+    const since = rig.recorder.mark();
+    await waitFor(() => since().length >= 5, { description: 'readings after the refused tare' });
+    expect(sinceHandshake()).toEqual(['SIR', 'T', 'SIR']);
+  });
+
+  it('queues tare and zero while streaming: one command on the wire at a time, then one SIR', async () => {
+    rig = await streaming();
+    rig.simulator.setLoad(100);
+    await settledAt(100);
+    await Promise.all([rig.scale.tare(), rig.scale.zero({ immediate: true }), rig.scale.tare({ immediate: true })]);
+    await waitFor(() => rig!.simulator.commands.at(-1) === 'SIR', { description: 'stream resumed' });
+    expect(sinceHandshake()).toEqual(['SIR', 'T', 'ZI', 'TI', 'SIR']);
+  });
+
+  it('calibrates from the next stable reading of the stream, without sending S', async () => {
+    rig = await streaming();
+    rig.simulator.setLoad(990);
+    await settledAt(990);
+    const factor = await rig.scale.calibrate(1000);
+    expect(factor).toBeCloseTo(1000 / 990, 3);
+    await settledAt(1000);
+    expect(rig.simulator.commands).toEqual(['@', 'SIR']);
+  });
+
+  it('reports overload and underload from the stream as ranges, and weighs again after', async () => {
+    rig = await streaming();
+    const { scale, simulator, recorder } = rig;
+    simulator.setLoad(45_000);
+    await waitFor(() => recorder.ranges.includes('overload'), { description: 'overload' });
+    expect(scale.latest()).toBeUndefined();
+    simulator.setLoad(-2000);
+    await waitFor(() => recorder.ranges.at(-1) === 'underload', { description: 'underload' });
+    simulator.setLoad(500);
+    await settledAt(500);
+    expect(recorder.ranges.at(-1)).toBe('ok');
+    expect(scale.diagnostics()).toMatchObject({ refusals: 0 });
+    expect(simulator.commands).toEqual(['@', 'SIR']);
+  });
+
+  it('faults a stream that goes quiet (watchdog), and recovers with @ and a new SIR', async () => {
+    rig = await streaming();
+    const { scale, simulator, recorder } = rig;
+    simulator.setLoad(200);
+    await settledAt(200);
+    simulator.setSilent(true);
+    await waitFor(() => recorder.faults.length === 1, { description: 'fault on silence' });
+    expect(recorder.faults[0]).toMatchObject({ code: ErrorCode.HardwareTimeout, context: { command: 'SIR' } });
+    expect(scale.latest()).toBeUndefined();
+    expect(scale.diagnostics().timeouts).toBeGreaterThanOrEqual(1);
+    simulator.setSilent(false);
+    await waitFor(() => recorder.recoveries === 1, { description: 'recovered' });
+    await settledAt(200);
+    expect(sinceHandshake()).toEqual(['SIR']);
+  });
+
+  it('faults when the USB adapter is pulled, and streams again after the replug', async () => {
+    rig = await streaming();
+    const { pty, scale, simulator, recorder } = rig;
+    await pty.unplug();
+    await waitFor(() => scale.health().state === 'faulted', { description: 'faulted' });
+    expect(recorder.faults[0]!.code).toBe(ErrorCode.HardwareFault);
+    await pty.replug();
+    await waitFor(() => recorder.recoveries === 1 && scale.health().state === 'running', { description: 'recovered' });
+    simulator.setLoad(321);
+    await settledAt(321);
+    expect(simulator.commands.filter((c) => c === '@')).toHaveLength(2);
+    expect(sinceHandshake()).toEqual(['SIR']);
+  });
+
+  it('retries a refused SIR, and faults a balance that keeps refusing it, recovering when it streams', async () => {
+    rig = await streaming({ startDriver: false });
+    const { scale, simulator, recorder } = rig;
+    // Refusing for longer than responseTimeoutMs (1 s): SIR is retried every pollIntervalMs (20 ms).
+    simulator.injectResponse({ command: 'SIR', line: 'S I', times: 80 });
+    await scale.start();
+    await waitFor(() => recorder.faults.length === 1, { description: 'fault after refusals' });
+    expect(recorder.faults[0]).toMatchObject({ code: ErrorCode.ScaleCommandRejected, context: { command: 'SIR', reason: 'not-executable' } });
+    await waitFor(() => recorder.recoveries === 1 && scale.health().state === 'running', { description: 'recovered' });
+    expect(scale.diagnostics().refusals).toBeGreaterThanOrEqual(3);
+    await settledAt(0);
+  });
+
+  it('discards garbage between streamed lines, counting it, and keeps weighing', async () => {
+    rig = await streaming();
+    const { scale, simulator, recorder } = rig;
+    simulator.setLoad(700);
+    await settledAt(700);
+    simulator.sendGarbage(Buffer.from([0x00, 0xff, 0x80, 0x0d, 0x0a]));
+    simulator.sendGarbage('Z A\r\n'); // readable, not a weight, nobody asked
+    await waitFor(() => scale.diagnostics().badFrames >= 1 && scale.diagnostics().strayFrames >= 1, { description: 'garbage counted' });
+    const since = recorder.mark();
+    await waitFor(() => since().filter(near(700)).length >= 5, { description: 'readings after garbage' });
+    expect(recorder.faults).toEqual([]);
+  });
+});

@@ -17,18 +17,21 @@ describe('MtSicsSession', () => {
   let session: MtSicsSession;
   let received: string[];
   const strays: MtSicsResponse[] = [];
+  const streamed: MtSicsResponse[] = [];
   const bad: string[] = [];
 
   beforeEach(async () => {
     [driverEnd, deviceEnd] = MemoryLink.pair('session');
     received = [];
     strays.length = 0;
+    streamed.length = 0;
     bad.length = 0;
     deviceEnd.on('data', (chunk) => received.push(...chunk.toString().split('\r\n').filter(Boolean)));
     session = new MtSicsSession(driverEnd, {
       onBadFrame: (rejected) => bad.push(rejected.reason),
       onStray: (response) => strays.push(response),
       onAnswered: () => undefined,
+      onStreamed: (response) => streamed.push(response),
     });
     driverEnd.on('data', (chunk) => session.receive(chunk));
     await driverEnd.start();
@@ -80,6 +83,44 @@ describe('MtSicsSession', () => {
     await expect(session.request('T', 5000)).rejects.toMatchObject({ code: ErrorCode.HardwareFault });
     session.cancelAll(new KioskError(ErrorCode.HardwareFault, 'lost'));
     expect(await Promise.all(outcomes)).toEqual(Array(MAX_QUEUED + 1).fill('[E102] lost'));
+  });
+
+  it('hands the lines of an SIR stream to onStreamed until the next command, and treats stream lines still on the wire then as stray', async () => {
+    const sir = session.request('SIR', 1000);
+    await waitFor(() => received.includes('SIR'), { description: 'SIR on the wire' });
+    expect(session.streaming).toBe(false);
+    await reply('S D     10.00 g\r\n');
+    await expect(sir).resolves.toMatchObject({ kind: 'weight', stable: false });
+    expect(session.streaming).toBe(true);
+    expect(session.idle).toBe(true);
+    await reply('S D     11.00 g\r\nS S     12.00 g\r\nS +\r\n');
+    await waitFor(() => streamed.length === 3, { description: 'three streamed lines' });
+    expect(streamed).toEqual([
+      expect.objectContaining({ kind: 'weight', stable: false }),
+      expect.objectContaining({ kind: 'weight', stable: true }),
+      { kind: 'out-of-range', id: 'S', direction: 'over' },
+    ]);
+    expect(strays).toEqual([]);
+
+    // A tare stops the stream on the balance; the two lines it had already sent are not the tare's answer.
+    const tare = session.request('T', 1000);
+    expect(session.streaming).toBe(false);
+    await waitFor(() => received.includes('T'), { description: 'T on the wire' });
+    await reply('S S     12.00 g\r\nS S     12.00 g\r\nT S     12.00 g\r\n');
+    await expect(tare).resolves.toMatchObject({ kind: 'tare' });
+    expect(strays).toHaveLength(2);
+    expect(streamed).toHaveLength(3);
+    // Not streaming any more: an unasked S line is stray too.
+    await reply('S S      0.00 g\r\n');
+    await waitFor(() => strays.length === 3, { description: 'stray after the stream ended' });
+  });
+
+  it('does not start a stream when SIR is refused', async () => {
+    const sir = session.request('SIR', 1000);
+    await waitFor(() => received.includes('SIR'), { description: 'SIR on the wire' });
+    await reply('S I\r\n');
+    await expect(sir).resolves.toMatchObject({ kind: 'refused' });
+    expect(session.streaming).toBe(false);
   });
 
   it('fails a command the link cannot send', async () => {
