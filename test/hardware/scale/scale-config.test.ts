@@ -14,6 +14,7 @@ describe('scale config', () => {
       path: '/dev/ttyUSB0',
       baudRate: 9600,
       protocol: 'mt-sics',
+      mode: 'poll',
       pollIntervalMs: 100,
       responseTimeoutMs: 1000,
       stableCommandTimeoutMs: 10_000,
@@ -34,6 +35,7 @@ describe('scale config', () => {
     [{ kind: 'serial', path: '/dev/ttyUSB0', protocol: 'modbus' }],
     [{ kind: 'serial', path: '/dev/ttyUSB0', stability: { mode: 'never' } }],
     [{ kind: 'serial', path: '/dev/ttyUSB0', pollIntervalMs: 0 }],
+    [{ kind: 'serial', path: '/dev/ttyUSB0', mode: 'sir' }],
     [{ kind: 'simulated', protocol: 'continuous-ascii', path: '/dev/x' }],
   ])('refuses %j', (document) => {
     expect(ScaleConfig.safeParse(document).success).toBe(false);
