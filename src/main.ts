@@ -72,7 +72,15 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: loaded.config.log.level, ...(consoleStdio ? { pretty: false } : {}) }, consoleStdio ? process.stderr : undefined, logRing);
   const clock = createSystemClock();
   let restartRequested = false;
-  let requestStop: (signal: string) => void = () => undefined;
+  // Until the kiosk has started, a stop (a signal, a console restart) is only noted: it runs once start() settles.
+  let stopRequested: string | undefined;
+  let requestStop: (signal: string) => void = (signal) => {
+    logger.info({ signal }, 'stop requested while starting; stopping once started');
+    stopRequested ??= signal;
+  };
+  // Before start(): Node's default would kill a half-started kiosk (children, an open database) on the spot.
+  process.on('SIGTERM', (signal) => requestStop(signal));
+  process.on('SIGINT', (signal) => requestStop(signal));
   logger.info({ configFile: loaded.file, version: RUNTIME_VERSION, bootId: clock.bootId }, 'kiosk-runtime starting');
 
   let kiosk: Kiosk | undefined;
@@ -140,10 +148,8 @@ async function main(): Promise<void> {
       });
   };
   requestStop = shutdown;
-  // A restart typed in the instant between the console starting and this line.
-  if (restartRequested) shutdown('restart');
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  // A stop asked for while starting: a signal, or a restart typed in the instant between the console starting and this line.
+  if (stopRequested !== undefined) shutdown(stopRequested);
 }
 
 process.on('unhandledRejection', (reason) => {
