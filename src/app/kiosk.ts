@@ -16,8 +16,14 @@ import { openDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { SqliteSettingsStore, type SettingsStore } from '../store/settings-store.js';
+import { ProcessMetrics } from '../ops/process-metrics.js';
+import { StorageBudget } from '../store/storage-budget.js';
+import { TelemetryStore } from '../store/telemetry-store.js';
+import { WriteMeter } from '../store/write-meter.js';
 import { MqttUplink } from '../sync/mqtt-uplink.js';
 import { OutboxSync } from '../sync/outbox-sync.js';
+import { TelemetryReporter } from '../sync/telemetry-reporter.js';
+import { takeKioskSnapshot } from './telemetry-snapshot.js';
 import type { Classifier } from '../vision/classifier.js';
 import { createClassifier } from '../vision/create-classifier.js';
 import { decisionRulesFrom } from '../vision/decision-rules.js';
@@ -53,8 +59,12 @@ export class Kiosk {
   readonly sync: OutboxSync;
   readonly faults: DeviceFaultRecorder;
   readonly settings: SettingsStore;
+  readonly telemetryStore: TelemetryStore;
+  readonly budget: StorageBudget;
+  readonly telemetry: TelemetryReporter;
   /** Technician consoles: on console.port and/or stdio; none when neither is configured. */
   readonly consoles: ConsoleService[];
+  private readonly metrics: ProcessMetrics;
   /** How to stop each part that has been started, most recent last. */
   private readonly stack: Array<() => Promise<void> | void> = [];
 
@@ -62,9 +72,13 @@ export class Kiosk {
     const { config, clock, logger } = options;
     this.devices = createDevices(config, clock, logger);
     this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }) });
-    const db = openDatabase(resolve(config.store.path), logger.child({ component: 'store' }));
+    const databaseFile = resolve(config.store.path);
+    const db = openDatabase(databaseFile, logger.child({ component: 'store' }));
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
     this.settings = new SqliteSettingsStore(db, clock);
+    this.telemetryStore = new TelemetryStore(db);
+    this.budget = new StorageBudget(db, databaseFile, this.telemetryStore, config.store, logger.child({ component: 'storage' }));
+    const writes = new WriteMeter(db);
     this.faults = new DeviceFaultRecorder(this.store, clock, logger.child({ component: 'devices' }));
     this.flow = new DepositFlow({
       devices: { ...this.devices, classifier: this.classifier },
@@ -89,6 +103,18 @@ export class Kiosk {
       deviceId: config.device.id,
       settings: config.sync,
       logger: logger.child({ component: 'sync' }),
+    });
+    this.metrics = new ProcessMetrics();
+    this.telemetry = new TelemetryReporter({
+      store: this.telemetryStore,
+      uplink: this.uplink,
+      deviceId: config.device.id,
+      clock,
+      settings: config.telemetry,
+      metrics: this.metrics,
+      logger: logger.child({ component: 'telemetry' }),
+      snapshot: () =>
+        takeKioskSnapshot({ config, devices: this.devices, classifier: this.classifier, store: this.store, budget: this.budget, writes, uplink: this.uplink, sync: this.sync, now: () => clock.wallNow() }),
     });
     const facade = new KioskConsoleFacade({
       config,
@@ -134,6 +160,12 @@ export class Kiosk {
     this.uplink.start();
     this.stack.push(() => this.flow.stop());
     await this.flow.start();
+    this.watchStorageBudget();
+    this.stack.push(() => {
+      this.telemetry.stop();
+      this.metrics.stop();
+    });
+    this.telemetry.start();
     if (scenario) {
       this.stack.push(() => scenario.stop());
       scenario.start();
@@ -144,6 +176,34 @@ export class Kiosk {
       await service.start();
     }
     logger.info({ deviceId: config.device.id, queue: this.store.stats() }, 'kiosk started');
+  }
+
+  /**
+   * The disk policy reaches the consumer here: when the budget is reached the
+   * deposit flow pauses intake with the reason, and reopens once acknowledged
+   * events have been deleted. Checked after every event and acknowledgement.
+   */
+  private watchStorageBudget(): void {
+    const onIntake = (state: ReturnType<StorageBudget['evaluate']>['intake']): void => {
+      const change = state.open ? this.flow.resumeIntake() : this.flow.pauseIntake(state.reason);
+      change.catch((error: unknown) => this.options.logger.error({ err: error }, 'could not change intake'));
+    };
+    const check = (): void => {
+      try {
+        this.budget.evaluate();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'storage budget check failed');
+      }
+    };
+    this.budget.on('intake', onIntake);
+    this.store.on('appended', check);
+    this.sync.on('acknowledged', check);
+    this.stack.push(() => {
+      this.budget.off('intake', onIntake);
+      this.store.off('appended', check);
+      this.sync.off('acknowledged', check);
+    });
+    check();
   }
 
   /**

@@ -4,6 +4,7 @@
  *   idle ──item sensor──► weighing ──► capturing ──► classifying ──► recording ──► routing ──► awaiting-removal ──► idle
  *                                                                       │
  *                                                  store failure ──► out-of-service (refuses items until restarted)
+ *   idle ◄──resumeIntake()── paused ◄──pauseIntake(reason)── idle (or after the visit in progress)
  *
  * It sees only the device interfaces (never serialport or onoff) and writes
  * each outcome to the durable outbox before it moves the diverter, so a
@@ -32,6 +33,8 @@ export type DepositState =
   | 'recording'
   | 'routing'
   | 'awaiting-removal'
+  /** Intake paused with a reason (the disk budget is reached): door locked, reject lamp on, no new items. */
+  | 'paused'
   | 'out-of-service';
 
 export interface DepositFlowEvents {
@@ -83,6 +86,8 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
   private readonly onScan = (scan: Scan): void => this.handleScan(scan);
   /** Open holds of the console's `barcode test` (holdScans); scans are ignored while any is open. */
   private scanHolds = 0;
+  /** Why intake is paused, while it is. */
+  private intakePausedFor: string | undefined;
 
   constructor(private readonly options: DepositFlowOptions) {
     super();
@@ -104,6 +109,43 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       if (held) this.scanHolds -= 1;
       held = false;
     };
+  }
+
+  /** Why the kiosk takes no items now (intake paused), or undefined. */
+  get intakePauseReason(): string | undefined {
+    return this.intakePausedFor;
+  }
+
+  /**
+   * Stops taking new items, saying why (logged; the state is `paused`): the
+   * door stays locked and the reject lamp lit. A visit in progress finishes
+   * first, its event written as usual.
+   */
+  async pauseIntake(reason: string): Promise<void> {
+    const first = this.intakePausedFor === undefined;
+    this.intakePausedFor = reason;
+    if (first) this.options.logger.error({ reason }, 'intake paused: the kiosk takes no items');
+    if (this.current === 'idle') await this.enterPaused();
+  }
+
+  /** Takes items again after pauseIntake. */
+  async resumeIntake(): Promise<void> {
+    if (this.intakePausedFor === undefined) return;
+    this.intakePausedFor = undefined;
+    this.options.logger.info('intake resumed');
+    if (this.current !== 'paused') return;
+    const { gpio } = this.options.devices;
+    await gpio.write(this.options.settings.rejectLamp, false);
+    await gpio.write(this.options.settings.doorLock, false);
+    this.enter('idle');
+    this.resumeIfItemPresent();
+  }
+
+  private async enterPaused(): Promise<void> {
+    this.enter('paused');
+    const { gpio } = this.options.devices;
+    await gpio.write(this.options.settings.doorLock, true);
+    await gpio.write(this.options.settings.rejectLamp, true);
   }
 
   async start(): Promise<void> {
@@ -143,6 +185,7 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
     }
     if (this.current !== 'idle') {
       if (this.current === 'out-of-service') this.options.logger.warn('item detected while out of service; door stays closed');
+      if (this.current === 'paused') this.options.logger.warn({ reason: this.intakePausedFor }, 'item detected while intake is paused; door stays closed');
       return;
     }
     const now = this.options.clock.uptimeMs();
@@ -218,7 +261,7 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
       });
     }
 
-    const decision = decide({ classification, weightGrams, faults, barcodes: visit.barcodes }, this.options.rules);
+    const decision = decide({ classification, weightGrams, faults, barcodes: visit.barcodes, fullBins: this.fullBins() }, this.options.rules);
 
     this.enter('recording');
     const recorded = this.record(visit, decision, weightGrams, classification, log);
@@ -235,9 +278,31 @@ export class DepositFlow extends EventEmitter<DepositFlowEvents> {
 
     this.enter('awaiting-removal');
     await this.awaitRemoval(visit, log);
-    await devices.gpio.write(settings.rejectLamp, false);
-    await devices.gpio.write(settings.doorLock, false);
-    this.enter(recorded === null ? 'out-of-service' : 'idle');
+    if (recorded === null) {
+      await devices.gpio.write(settings.rejectLamp, false);
+      await devices.gpio.write(settings.doorLock, false);
+      this.enter('out-of-service');
+    } else if (this.intakePausedFor !== undefined) {
+      await this.enterPaused();
+    } else {
+      await devices.gpio.write(settings.rejectLamp, false);
+      await devices.gpio.write(settings.doorLock, false);
+      this.enter('idle');
+    }
+  }
+
+  /** Bins whose full sensor is active now; a sensor that cannot be read counts as not full (the diverter still works). */
+  private fullBins(): Set<string> {
+    const full = new Set<string>();
+    for (const [bin, { fullSensor }] of Object.entries(this.options.bins)) {
+      if (fullSensor === undefined) continue;
+      try {
+        if (this.options.devices.gpio.read(fullSensor)) full.add(bin);
+      } catch (error) {
+        this.options.logger.warn({ err: error, bin }, 'bin-full sensor unreadable');
+      }
+    }
+    return full;
   }
 
   /** Back to idle: an item already in the chamber (put in while the last one was being routed) starts its visit now. */

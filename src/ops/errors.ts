@@ -34,10 +34,15 @@ export const ErrorCode = {
   // 3xx store
   StoreFault: 301,
   StoreMigrationFailed: 302,
+  /** The disk budget (store.budgetBytes) is reached or the filesystem is nearly full: intake pauses; nothing is dropped but telemetry. */
+  StoreBudgetReached: 303,
   // 4xx sync
   UplinkNotConnected: 401,
   UplinkPublishFailed: 402,
   UplinkStopped: 403,
+  /** The broker refused a publish in a way that will not change by retrying (not authorized, topic or payload invalid): the drain parks. */
+  UplinkPublishParked: 404,
+  // 41x commands from the backend, 42x config shadow, 43x over-the-air model updates (see src/sync/commands, shadow, ota)
   // 5xx console
   /** A console line could not be run: unknown command, bad arguments or quoting, a line too long. */
   ConsoleUsage: 501,

@@ -20,6 +20,8 @@ export function openDatabase(path: string, logger: Logger): Database {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // After a checkpoint the WAL is cut back to this, so a burst does not leave a large file behind (disk budget, flash).
+    db.pragma('journal_size_limit = 4194304');
   } catch (error) {
     throw new KioskError(ErrorCode.StoreFault, `cannot open database ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }

@@ -8,14 +8,16 @@ export interface OutboxEntry {
 }
 
 export interface OutboxStats {
-  /** Rows held, sent or not. */
+  /** Rows held: events the backend has not acknowledged yet (sent or not). */
   total: number;
-  /** Rows not yet acknowledged by the broker. */
+  /** The same count, by its meaning for a technician: events the backend does not have for sure. */
   unsent: number;
-  /** Wall time the oldest unsent event was written, or null when none waits. */
+  /** Wall time the oldest held event was written, or null when none waits. */
   oldestUnsentTime: string | null;
   /** Highest sequence number ever given out on this device. */
   lastSeq: number;
+  /** The backend's high-watermark: every seq up to this one is stored there. */
+  ackedSeq: number;
 }
 
 export interface EventStoreEvents {
@@ -24,13 +26,16 @@ export interface EventStoreEvents {
 
 /**
  * The durable outbox. `append` returns only once the event is on disk, so a
- * caller may tell the consumer "accepted" right after it.
+ * caller may tell the consumer "accepted" right after it. Rows stay until the
+ * backend acknowledges them (`acknowledge`); the sync layer keeps what it has
+ * published on the current connection in memory.
  */
 export interface EventStore extends EventEmitter<EventStoreEvents> {
   append(draft: EventDraft): KioskEvent;
-  /** Unsent entries with seq > afterSeq in seq order, up to `limit` rows and about `maxBytes` bytes (always at least one). */
+  /** Held entries with seq > afterSeq in seq order, up to `limit` rows and about `maxBytes` bytes (always at least one). */
   pending(afterSeq: number, limit: number, maxBytes: number): OutboxEntry[];
-  markSent(seqs: readonly number[]): void;
+  /** The backend has stored every seq ≤ ackedSeq: their rows are deleted. Returns how many; a watermark that is not higher changes nothing. */
+  acknowledge(ackedSeq: number): number;
   stats(): OutboxStats;
   close(): void;
 }

@@ -48,6 +48,38 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'application-level acknowledgement, telemetry samples, command results, storage write accounting',
+    up(db) {
+      db.exec(`
+        -- Rows now leave the outbox when the backend acknowledges them; "sent" is the drain's in-memory state.
+        DROP INDEX outbox_unsent;
+        ALTER TABLE outbox DROP COLUMN sent_at;
+        INSERT INTO meta (key, value) VALUES ('acked_seq', 0), ('telemetry_seq', 0), ('telemetry_dropped', 0), ('bytes_written_total', 0);
+
+        CREATE TABLE telemetry (
+          tseq       INTEGER PRIMARY KEY,
+          body       TEXT    NOT NULL,
+          created_at TEXT    NOT NULL
+        ) STRICT;
+
+        CREATE TABLE command_results (
+          command_id   TEXT PRIMARY KEY,
+          type         TEXT,
+          result       TEXT NOT NULL,
+          received_at  TEXT NOT NULL,
+          forget_after TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX command_results_forget ON command_results (forget_after);
+
+        CREATE TABLE storage_writes (
+          day   TEXT    PRIMARY KEY,
+          bytes INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -5,6 +5,7 @@ import type { Clock } from '../ops/clock.js';
 import type { Logger } from '../ops/logger.js';
 import { ErrorCode, KioskError } from '../ops/errors.js';
 import { EVENT_SCHEMA, type EventDraft, type KioskEvent } from '../protocol/events.js';
+import { withRelaxedDurability } from './durability.js';
 import type { EventStore, EventStoreEvents, OutboxEntry, OutboxStats } from './event-store.js';
 
 interface PendingRow {
@@ -16,7 +17,10 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   private readonly nextSeq: Statement<[], { value: number }>;
   private readonly insert: Statement<[number, string, string, string, string]>;
   private readonly selectPending: Statement<[number, number], PendingRow>;
-  private readonly updateSent: Statement<[string, number]>;
+  private readonly selectMeta: Statement<[string], { value: number }>;
+  private readonly raiseAcked: Statement<[number, number]>;
+  private readonly deleteAcked: Statement<[number]>;
+  private readonly selectCounts: Statement<[], { total: number; oldest: string | null }>;
   private readonly appendTx: (draft: EventDraft) => KioskEvent;
 
   constructor(
@@ -28,8 +32,12 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     super();
     this.nextSeq = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'last_seq' RETURNING value");
     this.insert = db.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.selectPending = db.prepare('SELECT seq, body FROM outbox WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?');
-    this.updateSent = db.prepare('UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL');
+    this.selectPending = db.prepare('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.selectMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.raiseAcked = db.prepare("UPDATE meta SET value = ? WHERE key = 'acked_seq' AND value < ?");
+    this.deleteAcked = db.prepare('DELETE FROM outbox WHERE seq <= ?');
+    // The oldest row is the one with the lowest seq: one index lookup, whatever the table holds.
+    this.selectCounts = db.prepare('SELECT count(*) AS total, (SELECT created_at FROM outbox ORDER BY seq LIMIT 1) AS oldest FROM outbox');
     // The counter and the row commit together: a seq is never given out without its event, nor reused.
     this.appendTx = db.transaction((draft: EventDraft): KioskEvent => {
       const row = this.nextSeq.get();
@@ -80,22 +88,34 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     return entries;
   }
 
-  markSent(seqs: readonly number[]): void {
-    const at = this.clock.wallNow().toISOString();
-    this.db.transaction(() => {
-      for (const seq of seqs) this.updateSent.run(at, seq);
-    })();
+  acknowledge(ackedSeq: number): number {
+    const lastSeq = this.meta('last_seq');
+    // A watermark beyond anything given out is the backend's mistake (or a replaced database): never delete on it.
+    if (ackedSeq > lastSeq) {
+      this.logger?.warn({ ackedSeq, lastSeq }, 'acknowledgement beyond the last seq given out; ignored');
+      return 0;
+    }
+    if (ackedSeq <= this.meta('acked_seq')) return 0;
+    try {
+      // Losing this commit in a power cut only means the rows are sent and acknowledged once more.
+      return withRelaxedDurability(this.db, () =>
+        this.db.transaction(() => {
+          this.raiseAcked.run(ackedSeq, ackedSeq);
+          return this.deleteAcked.run(ackedSeq).changes;
+        })(),
+      );
+    } catch (error) {
+      throw new KioskError(ErrorCode.StoreFault, `cannot apply acknowledgement: ${(error as Error).message}`, { ackedSeq }, { cause: error });
+    }
   }
 
   stats(): OutboxStats {
-    const counts = this.db
-      .prepare('SELECT count(*) AS total, count(*) FILTER (WHERE sent_at IS NULL) AS unsent FROM outbox')
-      .get() as { total: number; unsent: number };
-    const oldest = this.db.prepare('SELECT created_at FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1').get() as
-      | { created_at: string }
-      | undefined;
-    const last = this.db.prepare("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number };
-    return { total: counts.total, unsent: counts.unsent, oldestUnsentTime: oldest?.created_at ?? null, lastSeq: last.value };
+    const counts = this.selectCounts.get() ?? { total: 0, oldest: null };
+    return { total: counts.total, unsent: counts.total, oldestUnsentTime: counts.oldest, lastSeq: this.meta('last_seq'), ackedSeq: this.meta('acked_seq') };
+  }
+
+  private meta(key: string): number {
+    return this.selectMeta.get(key)?.value ?? 0;
   }
 
   close(): void {

@@ -1,17 +1,26 @@
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { Backoff } from '../ops/backoff.js';
 import type { Clock } from '../ops/clock.js';
 import type { DeviceConfig } from '../ops/config/schema.js';
 import { ErrorCode, KioskError } from '../ops/errors.js';
 import type { Logger } from '../ops/logger.js';
 import { STATUS_SCHEMA, type KioskStatus } from '../protocol/status.js';
-import { topicFor, topicSettings, type TopicName } from '../protocol/topics.js';
+import { downTopics, parseTopic, topicFor, topicSettings, type TopicName } from '../protocol/topics.js';
 import { readBrokerTlsFiles, type BrokerTlsFiles } from './broker-tls.js';
+import { PublishQuota } from './publish-quota.js';
+import { describeReasonCode, publishVerdict } from './reason-codes.js';
 import type { Uplink, UplinkEvents } from './uplink.js';
 
-/** MQTT 5 PUBACK reason code 0x10: accepted, but no subscription matched. */
-const NO_MATCHING_SUBSCRIBERS = 0x10;
+/** MQTT 5 default when the CONNACK carries no Receive Maximum. */
+const NO_RECEIVE_MAXIMUM = 65_535;
+
+/**
+ * Largest packet the kiosk accepts (MQTT 5 CONNECT Maximum Packet Size). The
+ * broker must drop anything larger for this client instead of sending it
+ * (§3.1.2.11.4), so a 10 MB garbage "command" never reaches the board's memory.
+ */
+export const MAX_INBOUND_PACKET_BYTES = 256 * 1024;
 
 export interface MqttUplinkOptions {
   broker: DeviceConfig['broker'];
@@ -27,7 +36,8 @@ export interface MqttUplinkOptions {
  * MQTT 5 uplink. Each connection attempt uses a fresh mqtt.js client with its
  * own reconnect turned off: we schedule reconnects ourselves with full-jitter
  * backoff, and a dropped connection takes its in-memory queue with it, so the
- * SQLite outbox stays the only queue.
+ * SQLite stores stay the only queues. On every connect it subscribes to this
+ * kiosk's down topics (ack, commands, shadow/desired) and emits their messages.
  */
 export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
   private client: MqttClient | undefined;
@@ -39,6 +49,7 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
   private readonly backoff: Backoff;
   /** broker.caFile/certFile/keyFile, read once at construction so a missing file stops start-up rather than every attempt. */
   private readonly tls: BrokerTlsFiles;
+  private quota = new PublishQuota(NO_RECEIVE_MAXIMUM);
 
   constructor(private readonly options: MqttUplinkOptions) {
     super();
@@ -48,6 +59,10 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
 
   get isConnected(): boolean {
     return this.connected;
+  }
+
+  get receiveMaximum(): number {
+    return this.quota.limit;
   }
 
   start(): void {
@@ -72,9 +87,10 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     }
     this.client = undefined;
     this.connected = false;
+    this.quota.close(new KioskError(ErrorCode.UplinkStopped, 'uplink stopped'));
   }
 
-  publish(topic: TopicName, body: string): Promise<void> {
+  publish(topic: TopicName, body: string | Buffer): Promise<void> {
     const client = this.client;
     if (!client || !this.connected) {
       return Promise.reject(new KioskError(ErrorCode.UplinkNotConnected, 'not connected to the broker', { topic }));
@@ -82,20 +98,30 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     return this.publishOn(client, topic, body);
   }
 
-  private publishOn(client: MqttClient, topic: TopicName, body: string): Promise<void> {
-    const { qos, retain } = topicSettings[topic];
+  private async publishOn(client: MqttClient, topic: TopicName, body: string | Buffer): Promise<void> {
+    const settings = topicSettings[topic];
+    const quota = this.quota;
+    if (settings.qos === 1) await quota.acquire();
+    // The connection may have changed while waiting for a slot.
+    if (this.client !== client) {
+      if (settings.qos === 1) quota.release();
+      throw new KioskError(ErrorCode.UplinkNotConnected, 'connection lost before publishing', { topic });
+    }
+    const publishOptions: IClientPublishOptions = { qos: settings.qos, retain: settings.retain };
     return new Promise((resolve, reject) => {
-      client.publish(topicFor(topic, this.options.deviceId), body, { qos, retain }, (error, packet) => {
+      client.publish(topicFor(topic, this.options.deviceId), body, publishOptions, (error, packet) => {
+        if (settings.qos === 1) quota.release();
         const reasonCode = this.takePubackReason(client, packet?.messageId) ?? (packet && 'reasonCode' in packet ? packet.reasonCode : undefined);
         if (error) {
           reject(new KioskError(ErrorCode.UplinkPublishFailed, `publish to ${topic} failed: ${error.message}`, { topic, reasonCode }, { cause: error }));
-        } else if (reasonCode === NO_MATCHING_SUBSCRIBERS && topicSettings[topic].requiresSubscriber) {
-          // The broker took it but nobody (no backend session) will receive it: not delivered.
-          reject(new KioskError(ErrorCode.UplinkPublishFailed, `no subscriber for ${topic} (reason 0x10)`, { topic, reasonCode }));
-        } else if (reasonCode !== undefined && reasonCode >= 0x80) {
-          reject(new KioskError(ErrorCode.UplinkPublishFailed, `broker refused publish to ${topic} (reason 0x${reasonCode.toString(16)})`, { topic, reasonCode }));
-        } else {
+          return;
+        }
+        const verdict = publishVerdict(reasonCode, settings.requiresSubscriber);
+        if (verdict === 'delivered') {
           resolve();
+        } else {
+          const code = verdict === 'park' ? ErrorCode.UplinkPublishParked : ErrorCode.UplinkPublishFailed;
+          reject(new KioskError(code, `broker did not take the publish to ${topic}: ${describeReasonCode(reasonCode ?? 0)}`, { topic, reasonCode }));
         }
       });
     });
@@ -148,6 +174,7 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
       connectTimeout: broker.connectTimeoutMs,
       keepalive: broker.keepaliveSeconds,
       queueQoSZero: false,
+      properties: { maximumPacketSize: MAX_INBOUND_PACKET_BYTES },
       will: {
         topic: topicFor('status', deviceId),
         payload: Buffer.from(JSON.stringify(this.status(false))),
@@ -166,16 +193,37 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     this.client = client;
     this.watchPubackReasons(client);
 
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       if (this.client !== client) return;
+      // Batches are large, acknowledgements small: Nagle would hold PUBACKs for commands behind delayed ACKs.
+      const stream = client.stream as { setNoDelay?: (noDelay: boolean) => void };
+      stream.setNoDelay?.(true);
+      const receiveMaximum = connack.properties?.receiveMaximum ?? NO_RECEIVE_MAXIMUM;
+      this.quota = new PublishQuota(receiveMaximum);
       this.connected = true;
       this.failedAttempts = 0;
       this.backoff.reset();
-      logger.info({ broker: broker.url }, 'connected to broker');
+      logger.info({ broker: broker.url, receiveMaximum }, 'connected to broker');
       this.publishOn(client, 'status', JSON.stringify(this.status(true))).catch((error: unknown) =>
         logger.warn({ err: error }, 'could not publish birth message'),
       );
+      client.subscribe(
+        downTopics.map((name) => topicFor(name, deviceId)),
+        { qos: 1 },
+        (error, granted) => {
+          if (error) logger.error({ err: error }, 'could not subscribe to the backend topics');
+          const refused = (granted ?? []).filter((grant) => grant.qos >= 0x80).map((grant) => grant.topic);
+          if (refused.length > 0) logger.error({ refused }, 'broker refused subscriptions to backend topics');
+        },
+      );
       this.emit('connected');
+    });
+    client.on('message', (topic, payload, packet) => {
+      if (this.client !== client) return;
+      const parsed = parseTopic(topic);
+      if (!parsed || parsed.deviceId !== deviceId || topicSettings[parsed.name].direction !== 'down') return;
+      const maxBytes = topicSettings[parsed.name].maxBytes ?? Number.POSITIVE_INFINITY;
+      this.emit('message', { name: parsed.name, payload, tooLarge: payload.length > maxBytes, retained: packet.retain });
     });
     client.on('error', (error) => {
       if (this.client !== client) return;
@@ -185,6 +233,7 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
       if (this.client !== client) return;
       const wasConnected = this.connected;
       this.connected = false;
+      this.quota.close(new KioskError(ErrorCode.UplinkNotConnected, 'connection closed'));
       // Forced end with reconnectPeriod 0 and a clean session fails every pending publish callback.
       client.end(true);
       this.client = undefined;

@@ -33,7 +33,9 @@ export type RejectReason =
   /** The weight is outside the plausible range of the label the image gave: image and weight disagree. */
   | 'weight-implausible'
   /** A courier waybill was scanned (express packaging), but the image gives packaging labels too little probability. */
-  | 'waybill-mismatch';
+  | 'waybill-mismatch'
+  /** The item belongs in a bin whose full sensor is active: it is handed back rather than jammed in. */
+  | 'bin-full';
 
 export interface WeightRange {
   minGrams: number;
@@ -47,6 +49,8 @@ export interface DecisionInput {
   faults?: readonly RejectReason[];
   /** Codes scanned for this item; a waybill means express packaging. */
   barcodes?: readonly Pick<ScannedCode, 'kind'>[];
+  /** Bins whose full sensor is active now. */
+  fullBins?: ReadonlySet<string>;
 }
 
 export interface DecisionRules {
@@ -102,6 +106,7 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
   }
   const bin = rules.routes[choice.label];
   if (bin === undefined) reasons.push('material-not-accepted');
+  else if (input.fullBins?.has(bin)) reasons.push('bin-full');
 
   if (reasons.length > 0 || bin === undefined) {
     return { route: REJECT, label: choice.label, confidence: choice.confidence, reasons };

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ingest } from '../../src/fleet/ingest.js';
+import { createSilentLogger } from '../../src/ops/logger.js';
 import { Broker } from '../support/mosquitto.js';
 import { KioskProcess } from '../support/kiosk-process.js';
 import { writeTestKiosk } from '../support/kiosk-config.js';
@@ -8,15 +10,16 @@ import { TestSubscriber } from '../support/subscriber.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
 
-/** Counts rows in the kiosk's outbox through a second, read-only connection (WAL allows it). */
-function outboxCounts(storeFile: string): { total: number; unsent: number; deposits: number } {
+/**
+ * Counts rows in the kiosk's outbox through a second, read-only connection (WAL allows it).
+ * Rows stay until the backend acknowledges them, so `held` is what the backend does not have for sure.
+ */
+function outboxCounts(storeFile: string): { held: number; deposits: number; lastSeq: number } {
   const db = new Database(storeFile, { readonly: true, fileMustExist: true });
   try {
-    return db
-      .prepare(
-        "SELECT count(*) AS total, count(*) FILTER (WHERE sent_at IS NULL) AS unsent, count(*) FILTER (WHERE type LIKE 'deposit.%') AS deposits FROM outbox",
-      )
-      .get() as { total: number; unsent: number; deposits: number };
+    const rows = db.prepare("SELECT count(*) AS held, count(*) FILTER (WHERE type LIKE 'deposit.%') AS deposits FROM outbox").get() as { held: number; deposits: number };
+    const meta = db.prepare("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number };
+    return { ...rows, lastSeq: meta.value };
   } finally {
     db.close();
   }
@@ -33,7 +36,14 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
   let dir: TempDir;
   let broker: Broker;
   let subscriber: TestSubscriber | undefined;
+  let ingest: Ingest | undefined;
   let kiosks: KioskProcess[] = [];
+
+  /** The reference backend: stores events and acknowledges them, so the kiosk deletes its rows. */
+  async function startIngest(): Promise<Ingest> {
+    ingest = await Ingest.start({ url: broker.url, storePath: dir.file('ingest.db'), logger: createSilentLogger(), consumers: 1 });
+    return ingest;
+  }
 
   beforeEach(async () => {
     dir = makeTempDir();
@@ -45,6 +55,8 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     for (const kiosk of kiosks) await kiosk.dispose();
     await subscriber?.disconnect();
     subscriber = undefined;
+    await ingest?.stop();
+    ingest = undefined;
     await broker.dispose();
     dir.remove();
   });
@@ -59,6 +71,7 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     await broker.start();
     subscriber = new TestSubscriber(broker.url);
     await subscriber.connect();
+    await startIngest();
     const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems } });
     startKiosk(files.configFile);
 
@@ -90,7 +103,7 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
 
     const status = await waitFor(() => subscriber?.statuses().find((s) => s.online), { description: 'birth message' });
     expect(validator('status.schema.json')(status)).toBe(true);
-    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+    await waitFor(() => outboxCounts(files.storeFile).held === 0, { description: 'outbox emptied by the acknowledgement' });
   });
 
   it('queues 100 deposits while the broker is down and delivers all of them, in seq order, when it returns', async () => {
@@ -104,42 +117,45 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 25, idleMs: 0, items: fourItems } });
     const kiosk = startKiosk(files.configFile);
     await kiosk.waitForLog('scenario finished', 60_000);
-    expect(outboxCounts(files.storeFile)).toMatchObject({ deposits: 100, unsent: 101 });
+    expect(outboxCounts(files.storeFile)).toMatchObject({ deposits: 100, held: 101 });
 
     await broker.start();
     await subscriber.connect();
+    await startIngest();
     const events = await subscriber.waitForEvents((all) => all.filter((e) => e.type.startsWith('deposit.')).length >= 100, '100 deposits');
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(101);
     expect(events.filter((e) => e.type.startsWith('deposit.'))).toHaveLength(100);
-    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+    await waitFor(() => outboxCounts(files.storeFile).held === 0, { description: 'outbox emptied by the acknowledgement' });
+    expect(ingest?.progress('kiosk-test-0001')).toMatchObject({ ackedSeq: 101, gaps: [] });
   });
 
   it('loses nothing when killed with SIGKILL between enqueue and acknowledgement; (deviceId, seq) identifies the duplicates', async () => {
     await broker.start();
     subscriber = new TestSubscriber(broker.url, 'backend-ingest-kill', true);
     await subscriber.connect();
+    await startIngest();
     const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 10, idleMs: 0, items: fourItems } });
 
     const first = startKiosk(files.configFile);
     await subscriber.waitForEvents((all) => all.some((e) => e.type.startsWith('deposit.')), 'the first deposit');
     // Freeze the broker: the kiosk keeps writing and publishing, but no PUBACK comes back.
     broker.pause();
-    await waitFor(() => outboxCounts(files.storeFile).unsent >= 5, { description: 'deposits enqueued but not acknowledged' });
+    await waitFor(() => outboxCounts(files.storeFile).held >= 5, { description: 'deposits enqueued but not acknowledged' });
     first.kill('SIGKILL');
     await first.exited;
     const afterKill = outboxCounts(files.storeFile);
-    expect(afterKill.unsent).toBeGreaterThanOrEqual(5);
+    expect(afterKill.held).toBeGreaterThanOrEqual(5);
     broker.resume();
 
     // The restarted kiosk plays its scenario again; the test only needs what the first one wrote.
     const second = startKiosk(files.configFile);
     await second.waitForLog('kiosk started');
-    const storedSeqs = Array.from({ length: afterKill.total }, (_, i) => i + 1);
+    const storedSeqs = Array.from({ length: afterKill.lastSeq }, (_, i) => i + 1);
     const events = await subscriber.waitForEvents(
       (all) => storedSeqs.every((seq) => all.some((e) => e.seq === seq)),
-      `every seq up to ${afterKill.total}`,
+      `every seq up to ${afterKill.lastSeq}`,
     );
     const byKey = new Map<string, string>();
     const duplicateSeqs: number[] = [];
@@ -157,11 +173,14 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     // The frozen broker took the first process's publishes but never acknowledged them, so the restarted
     // process sent them again: duplicates do occur, and only of events the first process had written.
     expect(duplicateSeqs.length).toBeGreaterThan(0);
-    expect(Math.max(...duplicateSeqs)).toBeLessThanOrEqual(afterKill.total);
+    expect(Math.max(...duplicateSeqs)).toBeLessThanOrEqual(afterKill.lastSeq);
     // The restarted runtime continues the sequence; it never reuses a number.
     const restarts = events.filter((e) => e.type === 'kiosk.started');
     expect(new Set(restarts.map((e) => e.bootId)).size).toBe(2);
-    expect(Math.max(...restarts.map((e) => e.seq))).toBeGreaterThan(afterKill.total);
+    expect(Math.max(...restarts.map((e) => e.seq))).toBeGreaterThan(afterKill.lastSeq);
+    // The backend stored each of them once, and its watermark covers every seq the first process wrote.
+    await waitFor(() => (ingest?.progress('kiosk-test-0001').ackedSeq ?? 0) >= afterKill.lastSeq, { description: 'ingest watermark past the kill' });
+    expect(ingest?.store.eventsOf('kiosk-test-0001').map((e) => e.seq).slice(0, afterKill.lastSeq)).toEqual(storedSeqs);
   });
 
   it('keeps events queued while no backend subscribes (PUBACK 0x10) and delivers them once one does', async () => {
@@ -169,14 +188,15 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems } });
     const kiosk = startKiosk(files.configFile);
     await kiosk.waitForLog('scenario finished');
-    await kiosk.waitForLog('publish not delivered; resending from the oldest unsent event');
-    expect(outboxCounts(files.storeFile).unsent).toBe(5);
+    await kiosk.waitForLog('publish not taken; resending from the first undelivered event');
+    expect(outboxCounts(files.storeFile).held).toBe(5);
 
     subscriber = new TestSubscriber(broker.url);
     await subscriber.connect();
+    await startIngest();
     const events = await subscriber.waitForEvents((all) => all.length >= 5, 'the five queued events');
     expect(events.map((e) => e.seq).slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
-    await waitFor(() => outboxCounts(files.storeFile).unsent === 0, { description: 'outbox marked sent' });
+    await waitFor(() => outboxCounts(files.storeFile).held === 0, { description: 'outbox emptied by the acknowledgement' });
   });
 
   it('stops cleanly on SIGTERM: finishes the visit, flushes the outbox, says offline, exits 0', async () => {
@@ -189,9 +209,10 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     kiosk.kill('SIGTERM');
     const { code } = await kiosk.exited;
     expect(code).toBe(0);
+    // Flushed: the broker took every event before the process exited (the subscriber saw each seq once).
     const counts = outboxCounts(files.storeFile);
-    expect(counts.unsent).toBe(0);
-    await waitFor(() => subscriber?.events().length === counts.total, { description: 'every stored event delivered' });
+    await waitFor(() => subscriber?.events().length === counts.lastSeq, { description: 'every stored event delivered' });
+    expect(subscriber.events().map((e) => e.seq)).toEqual(Array.from({ length: counts.lastSeq }, (_, i) => i + 1));
     const lastStatus = await waitFor(() => subscriber?.statuses().at(-1)?.online === false && subscriber.statuses().at(-1), {
       description: 'offline status',
     });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSystemClock } from '../../src/ops/clock.js';
 import { createSilentLogger } from '../../src/ops/logger.js';
 import { openDatabase } from '../../src/store/database.js';
-import { migrations } from '../../src/store/migrations.js';
+import { LATEST_SCHEMA_VERSION, migrations } from '../../src/store/migrations.js';
 import { SqliteSettingsStore } from '../../src/store/settings-store.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 
@@ -24,7 +24,7 @@ describe('settings store (schema version 2)', () => {
     v1.close();
 
     const db = openDatabase(path, createSilentLogger());
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(existsSync(`${path}.v1.bak`)).toBe(true);
     expect(db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 1 });
     const settings = new SqliteSettingsStore(db, createSystemClock());

@@ -71,7 +71,7 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.stats().total).toBe(1);
   });
 
-  it('hands out unsent rows in seq order, bounded by count and bytes, and forgets them once marked sent', () => {
+  it('hands out held rows in seq order, bounded by count and bytes, and deletes them once the backend acknowledges them', () => {
     const store = open();
     for (let i = 0; i < 10; i += 1) store.append(started);
     expect(store.pending(0, 4, 1 << 20).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
@@ -80,9 +80,24 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.pending(0, 100, size * 3 + 1).map((e) => e.seq)).toEqual([1, 2, 3]);
     // An event larger than the byte budget still goes, alone, rather than blocking the queue.
     expect(store.pending(0, 100, 1).map((e) => e.seq)).toEqual([1]);
-    store.markSent([1, 2, 3]);
+    expect(store.acknowledge(3)).toBe(3);
     expect(store.pending(0, 100, 1 << 20).map((e) => e.seq)).toEqual([4, 5, 6, 7, 8, 9, 10]);
-    expect(store.stats()).toMatchObject({ total: 10, unsent: 7 });
+    expect(store.stats()).toMatchObject({ total: 7, unsent: 7, ackedSeq: 3, lastSeq: 10 });
+    // A watermark that does not rise changes nothing, nor does one beyond anything given out.
+    expect(store.acknowledge(2)).toBe(0);
+    expect(store.acknowledge(11)).toBe(0);
+    expect(store.stats()).toMatchObject({ total: 7, ackedSeq: 3 });
+  });
+
+  it('keeps the watermark and the seq counter across a reopen, so a restart resends only what is not acknowledged', () => {
+    const first = open();
+    for (let i = 0; i < 5; i += 1) first.append(started);
+    first.acknowledge(4);
+    first.close();
+    const second = open('0192f0a4-3b1c-7cc2-9a51-000000000003');
+    expect(second.stats()).toMatchObject({ total: 1, ackedSeq: 4, lastSeq: 5 });
+    expect(second.pending(second.stats().ackedSeq, 100, 1 << 20).map((e) => e.seq)).toEqual([5]);
+    expect(second.append(started).seq).toBe(6);
   });
 
   it('stores the exact JSON it will send', () => {

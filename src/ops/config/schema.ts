@@ -6,6 +6,7 @@ import { identifier, lineName } from './common.js';
 import { CONSOLE_CONFIG_DEFAULT, ConsoleConfig } from './console-config.js';
 import { GpioConfig } from './gpio-config.js';
 import { ScaleConfig } from './scale-config.js';
+import { FLEET_CONFIG_DEFAULT, FleetConfig, StoreConfig, SYNC_CONFIG_DEFAULT, SyncConfig, TELEMETRY_CONFIG_DEFAULT, TelemetryConfig } from './sync-config.js';
 
 export { BarcodeConfig } from './barcode-config.js';
 export { CameraConfig } from './camera-config.js';
@@ -13,6 +14,7 @@ export { ClassifierConfig } from './classifier-config.js';
 export { ConsoleConfig } from './console-config.js';
 export { GpioConfig, type GpioLineConfig } from './gpio-config.js';
 export { ScaleConfig } from './scale-config.js';
+export { FleetConfig, StoreConfig, SyncConfig, TelemetryConfig } from './sync-config.js';
 
 /**
  * device-config: the single source of truth for a kiosk's settings. The
@@ -35,9 +37,7 @@ export const DeviceConfig = z
       })
       .strict(),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).strict().default({ level: 'info' }),
-    store: z
-      .object({ path: z.string().min(1).describe('SQLite file; relative paths resolve against the working directory') })
-      .strict(),
+    store: StoreConfig,
     broker: z
       .object({
         url: z
@@ -66,14 +66,9 @@ export const DeviceConfig = z
           .default({ initialMs: 1000, maxMs: 60_000 }),
       })
       .strict(),
-    sync: z
-      .object({
-        batchMaxEvents: z.number().int().min(1).max(1000).default(50),
-        batchMaxBytes: z.number().int().min(1024).max(256 * 1024).default(64 * 1024),
-        inFlightMax: z.number().int().min(1).max(100).default(10),
-      })
-      .strict()
-      .default({ batchMaxEvents: 50, batchMaxBytes: 64 * 1024, inFlightMax: 10 }),
+    sync: SyncConfig.default(SYNC_CONFIG_DEFAULT),
+    telemetry: TelemetryConfig.default(TELEMETRY_CONFIG_DEFAULT),
+    fleet: FleetConfig.default(FLEET_CONFIG_DEFAULT),
     hardware: z
       .object({
         scale: ScaleConfig,
@@ -122,7 +117,15 @@ export const DeviceConfig = z
         consumerCodeTtlMs: 120_000,
       }),
     bins: z
-      .record(identifier, z.object({ diverter: lineName }).strict())
+      .record(
+        identifier,
+        z
+          .object({
+            diverter: lineName,
+            fullSensor: lineName.optional().describe('GPIO input that is active while the bin is full; items for a full bin are refused with "bin-full"'),
+          })
+          .strict(),
+      )
       .describe('bins by name, each with the GPIO output that routes an item into it'),
     routes: z.record(z.string().min(1), identifier).describe('classifier label -> bin name; labels not listed are rejected'),
   })
@@ -140,8 +143,9 @@ export const DeviceConfig = z
     requireLine(config.deposit.itemSensor, 'in', ['deposit', 'itemSensor']);
     requireLine(config.deposit.doorLock, 'out', ['deposit', 'doorLock']);
     requireLine(config.deposit.rejectLamp, 'out', ['deposit', 'rejectLamp']);
-    for (const [bin, { diverter }] of Object.entries(config.bins)) {
+    for (const [bin, { diverter, fullSensor }] of Object.entries(config.bins)) {
       requireLine(diverter, 'out', ['bins', bin, 'diverter']);
+      if (fullSensor !== undefined) requireLine(fullSensor, 'in', ['bins', bin, 'fullSensor']);
     }
     if ((config.broker.certFile === undefined) !== (config.broker.keyFile === undefined)) {
       const missing = config.broker.certFile === undefined ? 'certFile' : 'keyFile';

@@ -1,0 +1,82 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { z } from 'zod';
+import { EVENT_SCHEMA, EVENTS_BATCH_SCHEMA, EventsBatch } from '../protocol/events.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+export interface IncomingEvent {
+  seq: number;
+  id: string;
+  type: string;
+  /** The event's JSON as stored by the ingest. */
+  body: string;
+}
+
+export type BatchVerdict =
+  | { ok: true; deviceId: string; events: IncomingEvent[] }
+  | { ok: false; reason: 'not-json' | 'unknown-version' | 'invalid' | 'device-mismatch'; detail: string; deviceId: string | null };
+
+/** Removes `additionalProperties: false` everywhere: consumers must accept fields a minor version adds (docs/protocol.md#versioning). */
+function allowUnknownFields(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(allowUnknownFields);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'additionalProperties' && value === false) continue;
+    out[key] = allowUnknownFields(value);
+  }
+  return out;
+}
+
+function describeErrors(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? [])
+    .slice(0, 3)
+    .map((error) => `${error.instancePath || '/'} ${error.message ?? 'invalid'}`)
+    .join('; ');
+}
+
+/**
+ * Checks one message from kiosk/v1/{deviceId}/events against the published
+ * kiosk.events-batch/1 schema (compiled once with ajv, unknown fields
+ * allowed), the way a backend should: a message it cannot read is parked,
+ * never dropped and never guessed at.
+ */
+export class BatchValidator {
+  private readonly validate: ValidateFunction;
+
+  constructor() {
+    const ajv = new Ajv2020({ allErrors: false, strict: false });
+    addFormats(ajv);
+    this.validate = ajv.compile(allowUnknownFields(z.toJSONSchema(EventsBatch, { io: 'output' })) as object);
+  }
+
+  check(topicDeviceId: string, payload: Buffer): BatchVerdict {
+    let document: unknown;
+    try {
+      document = JSON.parse(payload.toString('utf8'));
+    } catch (error) {
+      return { ok: false, reason: 'not-json', detail: (error as Error).message, deviceId: topicDeviceId };
+    }
+    const tag = (document as { schema?: unknown } | null)?.schema;
+    if (typeof tag === 'string' && tag !== EVENTS_BATCH_SCHEMA && tag.startsWith('kiosk.events-batch/')) {
+      return { ok: false, reason: 'unknown-version', detail: `batch format ${tag}`, deviceId: topicDeviceId };
+    }
+    const events = (document as { events?: unknown } | null)?.events;
+    if (Array.isArray(events)) {
+      const other = events.find((event) => typeof (event as { schema?: unknown })?.schema === 'string' && (event as { schema: string }).schema !== EVENT_SCHEMA);
+      if (other) return { ok: false, reason: 'unknown-version', detail: `event format ${(other as { schema: string }).schema}`, deviceId: topicDeviceId };
+    }
+    if (!this.validate(document)) return { ok: false, reason: 'invalid', detail: describeErrors(this.validate.errors), deviceId: topicDeviceId };
+    const batch = document as EventsBatch;
+    if (batch.deviceId !== topicDeviceId || batch.events.some((event) => event.deviceId !== topicDeviceId)) {
+      return { ok: false, reason: 'device-mismatch', detail: `topic says ${topicDeviceId}`, deviceId: topicDeviceId };
+    }
+    return {
+      ok: true,
+      deviceId: topicDeviceId,
+      events: batch.events.map((event) => ({ seq: event.seq, id: event.id, type: event.type, body: JSON.stringify(event) })),
+    };
+  }
+}

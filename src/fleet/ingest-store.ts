@@ -1,0 +1,179 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { IncomingEvent } from './batch-validator.js';
+
+/** What the ingest knows of one device. */
+export interface DeviceProgress {
+  deviceId: string;
+  /** Every seq 1..ackedSeq is stored: the watermark sent back to the kiosk. */
+  ackedSeq: number;
+  maxSeq: number;
+  events: number;
+  duplicates: number;
+  /** Same (deviceId, seq) arrived with different bytes: a kiosk bug or a replaced database. */
+  conflicts: number;
+  /** Missing seq ranges between ackedSeq and maxSeq (inclusive bounds), at most 20. */
+  gaps: Array<[number, number]>;
+}
+
+export interface StoreOutcome {
+  stored: number;
+  duplicates: number;
+  /**
+   * Watermarks to send back: devices whose watermark rose, and devices that
+   * sent events already stored (they evidently missed an acknowledgement).
+   */
+  acks: Map<string, number>;
+}
+
+interface DeviceState {
+  acked: number;
+  maxSeq: number;
+  /** Stored seqs above the watermark (they arrived ahead of a gap). */
+  above: Set<number>;
+  events: number;
+  duplicates: number;
+  conflicts: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    device_id   TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    id          TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    body        TEXT    NOT NULL,
+    received_at TEXT    NOT NULL,
+    PRIMARY KEY (device_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS devices (
+    device_id  TEXT    PRIMARY KEY,
+    acked_seq  INTEGER NOT NULL,
+    max_seq    INTEGER NOT NULL,
+    events     INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    conflicts  INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS parked (
+    id          INTEGER PRIMARY KEY,
+    device_id   TEXT,
+    topic       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    received_at TEXT NOT NULL
+  ) STRICT;
+`;
+
+/**
+ * The reference backend's store: events by (deviceId, seq), duplicates
+ * dropped (and counted), and per device the highest contiguous seq stored,
+ * which is what the kiosk may delete. A batch is committed (fsync'd) before
+ * its watermark is published, so an acknowledged event is never only in memory.
+ */
+export class IngestStore {
+  private readonly db: Database;
+  private readonly insert: Statement<[string, number, string, string, string, string]>;
+  private readonly selectBody: Statement<[string, number], { body: string }>;
+  private readonly upsertDevice: Statement<[string, number, number, number, number, number]>;
+  private readonly devices = new Map<string, DeviceState>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new BetterSqlite3(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.insert = this.db.prepare('INSERT OR IGNORE INTO events (device_id, seq, id, type, body, received_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.selectBody = this.db.prepare('SELECT body FROM events WHERE device_id = ? AND seq = ?');
+    this.upsertDevice = this.db.prepare(
+      'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
+    );
+  }
+
+  /** Stores many batches in one transaction (group commit). */
+  store(batches: ReadonlyArray<{ deviceId: string; events: readonly IncomingEvent[] }>, receivedAt: string): StoreOutcome {
+    const outcome: StoreOutcome = { stored: 0, duplicates: 0, acks: new Map() };
+    this.db.transaction(() => {
+      const touched = new Set<string>();
+      const repeated = new Set<string>();
+      for (const batch of batches) {
+        const state = this.device(batch.deviceId);
+        touched.add(batch.deviceId);
+        for (const event of batch.events) {
+          if (this.insert.run(batch.deviceId, event.seq, event.id, event.type, event.body, receivedAt).changes === 1) {
+            outcome.stored += 1;
+            state.events += 1;
+            state.maxSeq = Math.max(state.maxSeq, event.seq);
+            if (event.seq > state.acked) state.above.add(event.seq);
+          } else {
+            outcome.duplicates += 1;
+            state.duplicates += 1;
+            repeated.add(batch.deviceId);
+            if (this.selectBody.get(batch.deviceId, event.seq)?.body !== event.body) state.conflicts += 1;
+          }
+        }
+      }
+      for (const deviceId of touched) {
+        const state = this.device(deviceId);
+        const before = state.acked;
+        while (state.above.delete(state.acked + 1)) state.acked += 1;
+        if (state.acked > before || repeated.has(deviceId)) outcome.acks.set(deviceId, state.acked);
+        this.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts);
+      }
+    })();
+    return outcome;
+  }
+
+  park(entry: { deviceId: string | null; topic: string; reason: string; detail: string; payload: Buffer }, receivedAt: string): void {
+    this.db
+      .prepare('INSERT INTO parked (device_id, topic, reason, detail, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(entry.deviceId, entry.topic, entry.reason, entry.detail.slice(0, 500), entry.payload, receivedAt);
+  }
+
+  progress(deviceId: string): DeviceProgress {
+    const state = this.device(deviceId);
+    const gaps: Array<[number, number]> = [];
+    let expect = state.acked + 1;
+    for (const seq of [...state.above].sort((a, b) => a - b)) {
+      if (seq > expect && gaps.length < 20) gaps.push([expect, seq - 1]);
+      expect = seq + 1;
+    }
+    return { deviceId, ackedSeq: state.acked, maxSeq: state.maxSeq, events: state.events, duplicates: state.duplicates, conflicts: state.conflicts, gaps };
+  }
+
+  deviceIds(): string[] {
+    return (this.db.prepare('SELECT device_id FROM devices ORDER BY device_id').all() as Array<{ device_id: string }>).map((row) => row.device_id);
+  }
+
+  /** Stored events of one device in seq order (tests, tools). */
+  eventsOf(deviceId: string): Array<{ seq: number; type: string; body: string }> {
+    return this.db.prepare('SELECT seq, type, body FROM events WHERE device_id = ? ORDER BY seq').all(deviceId) as Array<{ seq: number; type: string; body: string }>;
+  }
+
+  parkedCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM parked').get() as { n: number }).n;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** The device's state, loaded on first touch: the watermark row plus whatever was stored above it. */
+  private device(deviceId: string): DeviceState {
+    let state = this.devices.get(deviceId);
+    if (state) return state;
+    const row = this.db.prepare('SELECT acked_seq, max_seq, events, duplicates, conflicts FROM devices WHERE device_id = ?').get(deviceId) as
+      | { acked_seq: number; max_seq: number; events: number; duplicates: number; conflicts: number }
+      | undefined;
+    const acked = row?.acked_seq ?? 0;
+    const above = new Set(
+      (this.db.prepare('SELECT seq FROM events WHERE device_id = ? AND seq > ?').all(deviceId, acked) as Array<{ seq: number }>).map((r) => r.seq),
+    );
+    state = { acked, maxSeq: row?.max_seq ?? 0, above, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0 };
+    this.devices.set(deviceId, state);
+    return state;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The reference ingest: the backend half of the protocol, as running code.
+ *
+ *   broker ──$share/<group>/kiosk/v1/+/events──► consumers (N MQTT 5 clients) ──► validate ──► group commit (SQLite)
+ *                                                                                                  │
+ *   kiosk ◄── kiosk/v1/{deviceId}/ack (retained, QoS 1, highest contiguous seq stored) ◄────────────┘
+ *
+ * Consumers share one subscription (MQTT 5 shared subscription), so the broker
+ * spreads the fleet's messages over them; each keeps a persistent session, so
+ * messages wait in the broker while a consumer restarts. Duplicates are dropped
+ * by (deviceId, seq); events may arrive out of order (two lanes per kiosk, several
+ * consumers) and the watermark only rises over contiguous seqs, so a gap is never
+ * acknowledged. A PUBACK from here means only "received": what counts is the
+ * acknowledgement, published after the commit. docs/fleet.md.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../ops/logger.js';
+import { ACK_SCHEMA, type EventsAck } from '../protocol/ack.js';
+import { parseTopic, topicFor, topicSettings, TOPIC_ROOT } from '../protocol/topics.js';
+import { BatchValidator, type IncomingEvent } from './batch-validator.js';
+import { IngestStore, type DeviceProgress } from './ingest-store.js';
+
+export interface IngestOptions {
+  url: string;
+  storePath: string;
+  logger: Logger;
+  /** Shared-subscription group: consumers of one group split the messages between them. */
+  group?: string;
+  consumers?: number;
+  /** Client ids are `<clientIdPrefix>-<n>`; the same prefix after a restart resumes the persistent sessions. */
+  clientIdPrefix?: string;
+  username?: string;
+  password?: string;
+  /** Most messages the broker may send a consumer before its PUBACKs (MQTT 5 Receive Maximum). */
+  receiveMaximum?: number;
+}
+
+export interface IngestStats {
+  messages: number;
+  events: number;
+  duplicates: number;
+  parked: number;
+  acksPublished: number;
+}
+
+export interface IngestEvents {
+  /** A device's watermark rose (the acknowledgement has been handed to the broker). */
+  acknowledged: [deviceId: string, ackedSeq: number];
+}
+
+interface Queued {
+  deviceId: string;
+  events: IncomingEvent[];
+}
+
+export class Ingest extends EventEmitter<IngestEvents> {
+  readonly store: IngestStore;
+  private readonly validator = new BatchValidator();
+  private readonly clients: MqttClient[] = [];
+  private queue: Queued[] = [];
+  private flushScheduled = false;
+  private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0 };
+  private stopped = false;
+
+  private constructor(private readonly options: IngestOptions) {
+    super();
+    this.store = new IngestStore(options.storePath);
+  }
+
+  static async start(options: IngestOptions): Promise<Ingest> {
+    const ingest = new Ingest(options);
+    try {
+      await ingest.connect();
+    } catch (error) {
+      await ingest.stop();
+      throw error;
+    }
+    return ingest;
+  }
+
+  stats(): IngestStats {
+    return { ...this.counters };
+  }
+
+  progress(deviceId: string): DeviceProgress {
+    return this.store.progress(deviceId);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.flush();
+    await Promise.all(this.clients.map((client) => client.endAsync(false).catch(() => undefined)));
+    this.store.close();
+  }
+
+  private async connect(): Promise<void> {
+    const { url, group = 'ingest', consumers = 2, clientIdPrefix = `ingest-${group}`, receiveMaximum = 64 } = this.options;
+    for (let n = 0; n < consumers; n += 1) {
+      const clientOptions: IClientOptions = {
+        protocolVersion: 5,
+        clientId: `${clientIdPrefix}-${n}`,
+        clean: false,
+        reconnectPeriod: 1000,
+        properties: { sessionExpiryInterval: 24 * 3600, receiveMaximum },
+      };
+      if (this.options.username !== undefined) clientOptions.username = this.options.username;
+      if (this.options.password !== undefined) clientOptions.password = this.options.password;
+      const client = await mqtt.connectAsync(url, clientOptions);
+      client.on('message', (topic, payload) => this.receive(topic, payload));
+      client.on('error', (error) => this.options.logger.warn({ err: error, consumer: n }, 'ingest consumer error'));
+      this.clients.push(client);
+      await client.subscribeAsync(`$share/${group}/${TOPIC_ROOT}/+/events`, { qos: 1 });
+    }
+    this.options.logger.info({ url, group, consumers }, 'ingest consuming');
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    this.counters.messages += 1;
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.name !== 'events') return;
+    const verdict = this.validator.check(parsed.deviceId, payload);
+    if (!verdict.ok) {
+      // Kept for replay once understood (a newer format) or for a bug report (invalid): never dropped, never guessed.
+      this.store.park({ deviceId: verdict.deviceId, topic, reason: verdict.reason, detail: verdict.detail, payload }, new Date().toISOString());
+      this.counters.parked += 1;
+      this.options.logger.warn({ topic, reason: verdict.reason, detail: verdict.detail }, 'message parked');
+      return;
+    }
+    this.queue.push({ deviceId: verdict.deviceId, events: verdict.events });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Everything that arrived in this turn of the event loop commits together: one fsync for many messages.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batches = this.queue;
+    this.queue = [];
+    if (batches.length === 0 || !this.store) return;
+    let outcome;
+    try {
+      outcome = this.store.store(batches, new Date().toISOString());
+    } catch (error) {
+      // Not stored means not acknowledged: the kiosks send these again after their ack timeout.
+      this.options.logger.error({ err: error, batches: batches.length }, 'ingest commit failed');
+      return;
+    }
+    this.counters.events += outcome.stored;
+    this.counters.duplicates += outcome.duplicates;
+    for (const [deviceId, ackedSeq] of outcome.acks) this.acknowledge(deviceId, ackedSeq);
+  }
+
+  private acknowledge(deviceId: string, ackedSeq: number): void {
+    const publisher = this.clients.find((client) => client.connected);
+    if (!publisher) return;
+    const ack: EventsAck = { schema: ACK_SCHEMA, deviceId, ackedSeq, time: new Date().toISOString() };
+    const { qos, retain } = topicSettings.ack;
+    publisher.publish(topicFor('ack', deviceId), JSON.stringify(ack), { qos, retain }, (error) => {
+      if (error) {
+        this.options.logger.warn({ err: error, deviceId }, 'acknowledgement not published');
+        return;
+      }
+      this.counters.acksPublished += 1;
+      this.emit('acknowledged', deviceId, ackedSeq);
+    });
+  }
+}
