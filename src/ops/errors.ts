@@ -43,6 +43,26 @@ export const ErrorCode = {
   /** The broker refused a publish in a way that will not change by retrying (not authorized, topic or payload invalid): the drain parks. */
   UplinkPublishParked: 404,
   // 41x commands from the backend, 42x config shadow, 43x over-the-air model updates (see src/sync/commands, shadow, ota)
+  /** OTA: the model package's signature does not verify, names an unknown key, or a key not allowed to sign models. */
+  OtaSignatureInvalid: 430,
+  /** OTA: the package is not a valid kiosk.model-package/1, or its model's manifest.json does not match it (name, version, model sha256). */
+  OtaPackageInvalid: 431,
+  /** OTA: a file could not be downloaded (network, HTTP status, timeout) after the retries. */
+  OtaDownloadFailed: 432,
+  /** OTA: a downloaded file's size or SHA-256 differs from the package. */
+  OtaFileMismatch: 433,
+  /** OTA: the new model was refused by its smoke test (does not load, bad outputs, the empty chamber not seen as empty); the old model stays. */
+  OtaSmokeTestFailed: 434,
+  /** OTA: the model directory, pointer file or staging area could not be written. */
+  OtaInstallFailed: 435,
+  /** OTA: the new model faulted after the switch; the previous model was restored. */
+  OtaRolledBack: 436,
+  /** OTA: another model update is running. */
+  OtaBusy: 437,
+  /** OTA: the update was cancelled (its signal aborted, or the kiosk stopped). */
+  OtaCancelled: 438,
+  /** OTA: this kiosk cannot take model updates (its classifier is not the ONNX one). */
+  OtaUnsupported: 439,
   // 5xx console
   /** A console line could not be run: unknown command, bad arguments or quoting, a line too long. */
   ConsoleUsage: 501,
@@ -90,6 +110,8 @@ const recoverableCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.HardwareFault,
   ErrorCode.UplinkNotConnected,
   ErrorCode.UplinkPublishFailed,
+  ErrorCode.OtaDownloadFailed,
+  ErrorCode.OtaBusy,
 ]);
 
 export class KioskError extends Error {
