@@ -79,6 +79,8 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
   private lastSeq = 0;
   /** Highest seq the broker took on this connection. */
   private deliveredMax = 0;
+  /** Highest seq handed to the uplink on this connection (in flight or taken). */
+  private handedMax = 0;
   /** The backend's watermark as last applied (the store's, without a query per batch). */
   private ackedSeq = 0;
   /** PUBACK times of delivered batches not yet covered by an acknowledgement, oldest first. */
@@ -195,6 +197,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     this.lastSeq = lastSeq;
     this.ackedSeq = ackedSeq;
     this.deliveredMax = ackedSeq;
+    this.handedMax = ackedSeq;
     const backlogSize = lastSeq - ackedSeq;
     // A handful of events (a short blip, a restart) is no backlog: they go first, in order, with what follows.
     const real = backlogSize > this.options.settings.batchMaxEvents;
@@ -227,7 +230,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     while (this.running && uplink.isConnected && !this.paused) {
       const window = this.window();
       if (this.inFlight >= window) break;
-      if (this.deliveredMax - this.ackedSeq >= settings.unackedMaxEvents) break;
+      if (this.handedMax - this.ackedSeq >= settings.unackedMaxEvents) break;
       const live = store.pending(Math.max(this.live.cursor, this.backlogEnd), settings.batchMaxEvents, settings.batchMaxBytes);
       if (live.length > 0) {
         this.send(live, this.live, false);
@@ -266,6 +269,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     const last = entries.at(-1)!.seq;
     const generation = this.generation;
     lane.cursor = last;
+    this.handedMax = Math.max(this.handedMax, last);
     this.inFlight += 1;
     if (backlog) this.backlogInFlight += 1;
     uplink.publish('events', encodeEventsBatch(deviceId, entries)).then(
@@ -288,6 +292,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
         if (backlog) this.backlogInFlight -= 1;
         // A dropped connection is handled by the reconnect, which resends from the watermark.
         if (!uplink.isConnected) return;
+        this.rewindToDelivered();
         if (isKioskError(error, ErrorCode.UplinkPublishParked)) {
           this.park(error.message, first, last);
         } else {
@@ -373,18 +378,26 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     }, this.parkBackoff.next() + 1);
   }
 
-  /** Resends from the first event the broker has not taken on this connection. */
+  /**
+   * After a refused publish: PUBACKs come in publish order, so everything the
+   * broker took is already counted; what was sent after the refused batch is
+   * forgotten (sent again later, the backend drops the repeats).
+   */
+  private rewindToDelivered(): void {
+    this.generation += 1;
+    this.inFlight = 0;
+    this.backlogInFlight = 0;
+    this.live.cursor = this.live.deliveredThrough;
+    this.backlog.cursor = this.backlog.deliveredThrough;
+  }
+
+  /** Sends again from the first event the broker has not taken on this connection. */
   private resume(): void {
     if (!this.running) return;
     clearTimeout(this.timers.retry);
     this.timers.retry = undefined;
-    this.generation += 1;
-    this.inFlight = 0;
-    this.backlogInFlight = 0;
     this.paused = undefined;
     this.parkedReason = null;
-    this.live.cursor = this.live.deliveredThrough;
-    this.backlog.cursor = this.backlog.deliveredThrough;
     this.pump();
   }
 
