@@ -43,6 +43,8 @@ export interface MjpegProcessCameraOptions {
    * control channel. Without it the child's stdin is /dev/null.
    */
   onSpawn?: (stdin: Writable) => void;
+  /** The restart backoff's jitter source, uniform in [0, 1); Math.random unless a test needs fixed delays. */
+  random?: () => number;
 }
 
 export interface CameraStats {
@@ -94,7 +96,7 @@ export class MjpegProcessCamera extends EventEmitter<CameraEvents> implements Ca
     super();
     if (options.command.length === 0) throw new KioskError(ErrorCode.HardwareUnsupported, 'camera command is empty');
     this.splitter = new MjpegSplitter({ maxFrameBytes: options.settings.maxFrameBytes });
-    this.backoff = new Backoff(options.settings.reconnect);
+    this.backoff = new Backoff(options.settings.reconnect, options.random);
     this.logLimiter = new LogRateLimiter(20, 10_000, () => options.clock.uptimeMs());
   }
 

@@ -20,6 +20,7 @@ import { CameraConfig } from '../../../src/ops/config/camera-config.js';
 import { ErrorCode } from '../../../src/ops/errors.js';
 import { createLogger, createSilentLogger, type Logger } from '../../../src/ops/logger.js';
 import { makeTempDir, type TempDir } from '../../support/temp-dir.js';
+import { captureLogs } from '../barcode/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const clock = createSystemClock();
@@ -227,6 +228,30 @@ describe('MjpegProcessCamera with real child processes', () => {
     expect(faults[0]).toMatchObject({ code: ErrorCode.HardwareFault, context: { reason: 'spawn-failed', errno: 'ENOENT', command: '/nonexistent/rpicam-vid' } });
     expect(cam.health()).toMatchObject({ state: 'faulted' });
     await expect(cam.grab()).rejects.toMatchObject({ code: ErrorCode.HardwareTimeout });
+  });
+
+  it('waits longer before each restart of a child that keeps failing: the backoff window doubles up to its ceiling', async () => {
+    const { logger: log, lines } = captureLogs();
+    // Jitter pinned near the top of the window, so each delay shows the window: floor(0.999 * min(200, 20 * 2^n)).
+    const cam = track(
+      new MjpegProcessCamera({
+        command: ['/nonexistent/rpicam-vid'],
+        settings: { ...settings, grabTimeoutMs: 200, reconnect: { initialMs: 20, maxMs: 200 } },
+        clock,
+        logger: log,
+        random: () => 0.999,
+      }),
+    );
+    const restarts = () => lines().filter((line) => line.msg === 'camera process gone; restarting');
+    await cam.start();
+    await waitFor(() => restarts().length >= 6, { description: 'six restarts' });
+    const logged = restarts().slice(0, 6);
+    const delays = logged.map((line) => line.delayMs as number);
+    expect(delays).toEqual([19, 39, 79, 159, 199, 199]);
+    // And the attempts really are that far apart: each failure comes at least its predecessor's delay after it.
+    const times = logged.map((line) => Date.parse(line.time as string));
+    for (let n = 1; n < times.length; n++) expect(times[n]! - times[n - 1]!).toBeGreaterThanOrEqual(delays[n - 1]! - 2);
+    expect(cam.stats().restarts).toBeGreaterThanOrEqual(6);
   });
 
   it('survives a child that writes garbage: junk counted and logged in bounded hex, the frames after it found', async () => {

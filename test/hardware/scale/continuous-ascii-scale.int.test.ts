@@ -3,6 +3,7 @@ import type { ContinuousAsciiSimulator } from '../../../src/hardware/scale/conti
 import { waitForStableWeight } from '../../../src/hardware/scale/scale.js';
 import { ErrorCode } from '../../../src/ops/errors.js';
 import { waitFor } from '../../support/wait-for.js';
+import { captureLogs } from '../barcode/log-capture.js';
 import { continuousOverPty, near, type PtyScaleRig } from './scale-rigs.js';
 
 const STABLE_TIMEOUT = { timeoutMs: 10_000 };
@@ -134,8 +135,9 @@ describe('ContinuousAsciiScale against the continuous ASCII simulator over a rea
     await expect(rig.scale.calibrate(Number.NaN)).rejects.toMatchObject({ code: ErrorCode.ScaleCalibrationRejected });
   });
 
-  it('discards NUL, 8-bit junk and an endless line, counting them, and keeps weighing', async () => {
-    rig = await continuousOverPty();
+  it('discards NUL, 8-bit junk and an endless line, counting and logging them in hex, and keeps weighing', async () => {
+    const logs = captureLogs();
+    rig = await continuousOverPty({ logger: logs.logger });
     const { simulator, scale, recorder } = rig;
     simulator.setLoad(700);
     await settledAt(700);
@@ -144,6 +146,13 @@ describe('ContinuousAsciiScale against the continuous ASCII simulator over a rea
     simulator.sendGarbage('ST,GS,+0001.250ct\r\n');
     // The junk runs into the endless line (one bad frame, however it is chunked), then the wrong unit.
     await waitFor(() => scale.diagnostics().badFrames >= 2, { description: 'garbage counted' });
+    const discarded = () => logs.lines().filter((line) => line.msg === 'unreadable scale data discarded');
+    // Logged with the bad bytes in hex: the wrong-unit line whole, the endless one cut to its first 64 bytes.
+    await waitFor(() => discarded().some((line) => line.reason === 'bad-unit'), { description: 'the wrong unit logged' });
+    expect(discarded()).toContainEqual(expect.objectContaining({ reason: 'bad-unit', hex: Buffer.from('ST,GS,+0001.250ct').toString('hex'), length: 17 }));
+    expect(discarded()).toContainEqual(
+      expect.objectContaining({ reason: 'overlong', hex: Buffer.concat([Buffer.from([0x00, 0x00, 0xff, 0xc3, 0xa9]), Buffer.from(`ST,GS,+${'9'.repeat(52)}`)]).toString('hex') }),
+    );
     const since = recorder.mark();
     await waitFor(() => since().filter((r) => r.stable && Math.abs(r.grams - 700) <= 0.5).length >= 5, { description: 'readings after garbage' });
     expect(recorder.faults).toEqual([]);

@@ -5,6 +5,7 @@ import type { MtSicsSimulator } from '../../../src/hardware/scale/mt-sics-simula
 import { waitForStableWeight } from '../../../src/hardware/scale/scale.js';
 import { ErrorCode } from '../../../src/ops/errors.js';
 import { waitFor } from '../../support/wait-for.js';
+import { captureLogs } from '../barcode/log-capture.js';
 import { mtSicsOverPty, near, offsetClock, serialLink, type PtyScaleRig } from './scale-rigs.js';
 
 const STABLE_TIMEOUT = { timeoutMs: 10_000 };
@@ -182,8 +183,9 @@ describe('MtSicsScale against the MT-SICS simulator over a real PTY', () => {
     await waitFor(() => rig!.recorder.recoveries === 1, { description: 'recovered once answers are readable' });
   });
 
-  it('discards line noise, NUL, 8-bit junk and an endless line, counting them, and keeps weighing', async () => {
-    rig = await mtSicsOverPty();
+  it('discards line noise, NUL, 8-bit junk and an endless line, counting and logging them in hex, and keeps weighing', async () => {
+    const logs = captureLogs();
+    rig = await mtSicsOverPty({ logger: logs.logger });
     const { scale, simulator, recorder } = rig;
     simulator.setLoad(700);
     await settledAt(700);
@@ -191,6 +193,16 @@ describe('MtSicsScale against the MT-SICS simulator over a real PTY', () => {
     simulator.sendGarbage(Buffer.concat([Buffer.from('S S '), Buffer.alloc(5000, 0x39), Buffer.from('\r\n')]));
     simulator.sendGarbage('Z A\r\n'); // readable, but nobody asked
     await waitFor(() => scale.diagnostics().badFrames >= 2 && scale.diagnostics().strayFrames >= 1, { description: 'garbage counted' });
+    const discarded = logs.lines().filter((line) => line.msg === 'unreadable scale data discarded');
+    // Each bad frame is logged with its bytes in hex (a chunk's overlong discards come before its lines, so not in byte order).
+    expect(discarded).toContainEqual(expect.objectContaining({ reason: 'noise', hex: '00ff80', length: 3 }));
+    // The endless line (the NUL ran into it) is cut to its first 64 bytes in the log; its length is kept.
+    expect(discarded).toContainEqual(
+      expect.objectContaining({ reason: 'overlong', hex: Buffer.concat([Buffer.from([0x00]), Buffer.from('S S '), Buffer.alloc(59, 0x39)]).toString('hex') }),
+    );
+    expect(discarded.filter((line) => line.reason === 'overlong').every((line) => (line.length as number) > 100)).toBe(true);
+    // The first is a warning, the rest debug lines, so a wrong baud rate cannot flood the log.
+    expect(discarded.map((line) => line.level)).toEqual([40, ...Array(discarded.length - 1).fill(20)]);
     const since = recorder.mark();
     await waitFor(() => since().filter((r) => r.stable && Math.abs(r.grams - 700) <= 0.5).length >= 5, { description: 'readings after garbage' });
     expect(recorder.faults).toEqual([]);

@@ -7,7 +7,7 @@ import { SerialPortLink } from '../../../src/hardware/serial/serial-port-link.js
 import type { Clock } from '../../../src/ops/clock.js';
 import { ScaleConfig, type SerialScaleConfig } from '../../../src/ops/config/scale-config.js';
 import type { KioskError } from '../../../src/ops/errors.js';
-import { createSilentLogger } from '../../../src/ops/logger.js';
+import { createSilentLogger, type Logger } from '../../../src/ops/logger.js';
 import { PtyPair } from '../../support/pty-pair.js';
 
 /** Fast but not twitchy: the machine running the tests is shared, so answers may be late now and then. */
@@ -54,6 +54,15 @@ export interface PtyScaleRig<S> {
 
 type DriverOverrides = Partial<Omit<SerialScaleConfig, 'kind' | 'path' | 'protocol'>>;
 
+interface RigOptions {
+  driver?: DriverOverrides;
+  clock?: Clock;
+  /** The driver's logger (silent by default), e.g. captureLogs() to read its lines back. */
+  logger?: Logger;
+  startDriver?: boolean;
+  unpluggedAtStart?: boolean;
+}
+
 function driverConfig(protocol: SerialScaleConfig['protocol'], overrides: DriverOverrides): SerialScaleConfig {
   const parsed = ScaleConfig.parse({
     kind: 'serial',
@@ -75,13 +84,13 @@ function driverConfig(protocol: SerialScaleConfig['protocol'], overrides: Driver
 async function ptyRig<S extends { start(): Promise<void>; stop(): Promise<void> }>(
   protocol: SerialScaleConfig['protocol'],
   makeSimulator: (link: SerialPortLink) => S,
-  options: { driver?: DriverOverrides; clock?: Clock; startDriver?: boolean; unpluggedAtStart?: boolean },
+  options: RigOptions,
 ): Promise<PtyScaleRig<S>> {
   const pty = await PtyPair.create();
   const simulator = makeSimulator(serialLink(pty.devicePath));
   const scale = createDriver(driverConfig(protocol, options.driver ?? {}), serialLink(pty.driverPath), {
     clock: options.clock ?? offsetClock(0),
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
   });
   const recorder = new ScaleRecorder(scale);
   if (options.unpluggedAtStart) await pty.unplug();
@@ -101,7 +110,7 @@ async function ptyRig<S extends { start(): Promise<void>; stop(): Promise<void> 
 }
 
 export function mtSicsOverPty(
-  options: { simulator?: Partial<MtSicsSimulatorSettings>; driver?: DriverOverrides; clock?: Clock; startDriver?: boolean; unpluggedAtStart?: boolean } = {},
+  options: RigOptions & { simulator?: Partial<MtSicsSimulatorSettings> } = {},
 ): Promise<PtyScaleRig<MtSicsSimulator>> {
   return ptyRig(
     'mt-sics',
@@ -111,7 +120,7 @@ export function mtSicsOverPty(
 }
 
 export function continuousOverPty(
-  options: { simulator?: Partial<ContinuousAsciiSimulatorSettings>; driver?: DriverOverrides; clock?: Clock; startDriver?: boolean; unpluggedAtStart?: boolean } = {},
+  options: RigOptions & { simulator?: Partial<ContinuousAsciiSimulatorSettings> } = {},
 ): Promise<PtyScaleRig<ContinuousAsciiSimulator>> {
   return ptyRig(
     'continuous-ascii',
