@@ -69,9 +69,16 @@ export class StorageBudget extends EventEmitter<StorageBudgetEvents> {
     let used = this.usedBytes();
     let disk = diskSpace(this.databaseFile);
     const tight = (): boolean => used > budgetBytes * THIN_FROM || (disk !== null && disk.free < reserveFreeBytes);
+    if (tight()) {
+      // Space freed by deletes sits in the WAL until a checkpoint; take it back before dropping anything.
+      this.checkpoint();
+      used = this.usedBytes();
+      disk = diskSpace(this.databaseFile);
+    }
     while (tight() && this.telemetry.size > 0) {
       const dropped = this.telemetry.thin();
       this.logger.warn({ dropped, usedBytes: used, budgetBytes }, 'storage budget: telemetry thinned');
+      this.checkpoint();
       used = this.usedBytes();
       disk = diskSpace(this.databaseFile);
     }
@@ -95,6 +102,15 @@ export class StorageBudget extends EventEmitter<StorageBudgetEvents> {
       telemetryDropped: this.telemetry.dropped,
       intake: this.state,
     };
+  }
+
+  private checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      // A reader holding the WAL only delays the reclaim to a later check.
+      this.logger.debug({ err: error }, 'checkpoint not possible now');
+    }
   }
 }
 
