@@ -32,6 +32,8 @@ export interface IngestOptions {
   clientIdPrefix?: string;
   username?: string;
   password?: string;
+  /** For mqtts:// URLs: the CA that signed the broker's certificate, and a client certificate for mutual TLS. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Most messages the broker may send a consumer before its PUBACKs (MQTT 5 Receive Maximum). */
   receiveMaximum?: number;
 }
@@ -107,6 +109,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       };
       if (this.options.username !== undefined) clientOptions.username = this.options.username;
       if (this.options.password !== undefined) clientOptions.password = this.options.password;
+      Object.assign(clientOptions, this.options.tls ?? {});
       const client = await mqtt.connectAsync(url, clientOptions);
       client.on('message', (topic, payload) => this.receive(topic, payload));
       client.on('error', (error) => this.options.logger.warn({ err: error, consumer: n }, 'ingest consumer error'));

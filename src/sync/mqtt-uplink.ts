@@ -111,9 +111,11 @@ export class MqttUplink extends EventEmitter<UplinkEvents> implements Uplink {
     return new Promise((resolve, reject) => {
       client.publish(topicFor(topic, this.options.deviceId), body, publishOptions, (error, packet) => {
         if (settings.qos === 1) quota.release();
-        const reasonCode = this.takePubackReason(client, packet?.messageId) ?? (packet && 'reasonCode' in packet ? packet.reasonCode : undefined);
-        if (error) {
-          reject(new KioskError(ErrorCode.UplinkPublishFailed, `publish to ${topic} failed: ${error.message}`, { topic, reasonCode }, { cause: error }));
+        // mqtt.js reports a PUBACK >= 0x80 as an error carrying the reason code; a dropped connection as one without.
+        const errorReason = typeof (error as { code?: unknown } | undefined)?.code === 'number' ? (error as unknown as { code: number }).code : undefined;
+        const reasonCode = this.takePubackReason(client, packet?.messageId) ?? errorReason ?? (packet && 'reasonCode' in packet ? packet.reasonCode : undefined);
+        if (error && reasonCode === undefined) {
+          reject(new KioskError(ErrorCode.UplinkPublishFailed, `publish to ${topic} failed: ${error.message}`, { topic }, { cause: error }));
           return;
         }
         const verdict = publishVerdict(reasonCode, settings.requiresSubscriber);

@@ -82,6 +82,11 @@ export class Broker {
     this.child = undefined;
   }
 
+  /** Re-reads the configuration, ACL and password files (SIGHUP), keeping connections. */
+  reload(): void {
+    this.child?.kill('SIGHUP');
+  }
+
   /** Freeze the broker: connections stay open but nothing is answered (no PUBACKs). */
   pause(): void {
     this.child?.kill('SIGSTOP');

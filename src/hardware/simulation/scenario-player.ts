@@ -27,6 +27,11 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   itemsPlayed = 0;
+  /** The door as the kiosk last set it: a consumer cannot put an item through a locked door. */
+  private doorLocked = false;
+  private readonly onOutput = ({ line, value }: { line: string; value: boolean }): void => {
+    if (line === this.lines.doorLock) this.doorLocked = value;
+  };
 
   constructor(
     private readonly loaded: LoadedScenario,
@@ -39,6 +44,7 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
   }
 
   start(): void {
+    this.world.gpio.outputs.on('change', this.onOutput);
     this.running ??= this.play().catch((error: unknown) => {
       if (!this.abort.signal.aborted) this.logger.error({ err: error }, 'scenario stopped');
     });
@@ -47,6 +53,7 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
   async stop(): Promise<void> {
     this.abort.abort(new Error('scenario stopped'));
     await this.running;
+    this.world.gpio.outputs.off('change', this.onOutput);
   }
 
   private async play(): Promise<void> {
@@ -63,7 +70,32 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
     this.emit('finished');
   }
 
+  /** Waits while the door is locked (the previous item still being handled, or intake paused). */
+  private async doorOpen(): Promise<void> {
+    if (!this.doorLocked) return;
+    const { outputs } = this.world.gpio;
+    await new Promise<void>((resolve, reject) => {
+      const onChange = (): void => {
+        if (this.doorLocked) return;
+        done();
+        resolve();
+      };
+      const onAbort = (): void => {
+        done();
+        reject(this.abort.signal.reason);
+      };
+      const done = (): void => {
+        outputs.off('change', onChange);
+        this.abort.signal.removeEventListener('abort', onAbort);
+      };
+      // Registered after onOutput, so the lock state is already updated when this runs.
+      outputs.on('change', onChange);
+      this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   private async insert(item: ScenarioItem): Promise<ItemExit> {
+    await this.doorOpen();
     const { scale, scanner, camera, gpio } = this.world;
     if (item.consumerCode) scanner.present(item.consumerCode);
     const image = (item.image && this.loaded.images.get(item.image)) || PLACEHOLDER_FRAME_JPEG;
