@@ -6,7 +6,17 @@
 import { z } from 'zod';
 import { Scenario } from '../src/hardware/simulation/scenario.js';
 import { DeviceConfig } from '../src/ops/config/schema.js';
-import { ConsoleCommandPayload, DepositPayload, DeviceFaultPayload, DeviceRecoveredPayload, EventsBatch, KioskEvent, KioskStartedPayload } from '../src/protocol/events.js';
+import {
+  ConsoleCommandPayload,
+  DepositPayload,
+  DeviceFaultPayload,
+  DeviceRecoveredPayload,
+  EventsBatch,
+  KioskEvent,
+  KioskStartedPayload,
+  ModelUpdatedPayload,
+  ModelUpdateFailedPayload,
+} from '../src/protocol/events.js';
 import { KioskStatus } from '../src/protocol/status.js';
 import { LabelMap } from '../src/vision/label-map.js';
 import { ModelManifest } from '../src/vision/model-manifest.js';
@@ -32,6 +42,8 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'device-fault-payload.schema.json', title: 'payload of device.fault events', schema: DeviceFaultPayload, io: 'output' },
   { file: 'device-recovered-payload.schema.json', title: 'payload of device.recovered events', schema: DeviceRecoveredPayload, io: 'output' },
   { file: 'console-command-payload.schema.json', title: 'payload of console.command events (technician console audit)', schema: ConsoleCommandPayload, io: 'output' },
+  { file: 'model-updated-payload.schema.json', title: 'payload of model.updated events (an over-the-air model update switched models)', schema: ModelUpdatedPayload, io: 'output' },
+  { file: 'model-update-failed-payload.schema.json', title: 'payload of model.update-failed events (an over-the-air model update failed or was rolled back)', schema: ModelUpdateFailedPayload, io: 'output' },
   { file: 'model-manifest.schema.json', title: 'kiosk-runtime model manifest (models/<name>/manifest.json), version 1', schema: ModelManifest, io: 'input' },
   { file: 'label-map.schema.json', title: 'kiosk-runtime label map (model labels -> kiosk labels), version 1', schema: LabelMap, io: 'input' },
 ];

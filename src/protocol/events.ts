@@ -74,6 +74,34 @@ export const ConsoleCommandPayload = z
   })
   .strict();
 
+/** Which step of an over-the-air model update failed (docs/protocol.md#modelupdate). */
+export const ModelUpdateStage = z.enum(['verify', 'download', 'install', 'smoke-test', 'switch', 'health-check']);
+
+export const ModelUpdatedPayload = z
+  .object({
+    model: z.string().describe('name@version now running, as in deposit events'),
+    previous: z.string().describe('name@version that ran before it (the factory model included), kept for rollback'),
+    commandId: z.string().nullable().describe('the model.update command that asked for it; null when none did'),
+    downloadedBytes: z.number().int().min(0).describe('bytes fetched over the network for this update, across restarts of it'),
+    resumedBytes: z.number().int().min(0).describe('bytes kept from interrupted downloads instead of fetched again'),
+    durationMs: z.number().int().min(0).describe('from the start of this run of the update to the switch'),
+    smokeImages: z.number().int().min(0).describe('reference pictures the new model classified before the switch'),
+    emptyReferenceChecked: z.boolean().describe("whether the calibrated empty-chamber picture was checked to come out as the model's empty label"),
+  })
+  .strict();
+
+export const ModelUpdateFailedPayload = z
+  .object({
+    model: z.string().describe('name@version the update was for'),
+    stage: ModelUpdateStage,
+    code: z.number().int().describe('KioskError code, 430-439 (docs/protocol.md#modelupdate)'),
+    message: z.string().max(500),
+    active: z.string().describe('name@version running after the failure'),
+    rolledBack: z.boolean().describe('true when the new model had been switched to and the previous one was restored'),
+    commandId: z.string().nullable(),
+  })
+  .strict();
+
 const envelope = {
   schema: z.literal(EVENT_SCHEMA),
   id: z.uuid().describe('UUIDv7, unique per event'),
@@ -91,6 +119,8 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('device.fault'), payload: DeviceFaultPayload }).strict(),
   z.object({ ...envelope, type: z.literal('device.recovered'), payload: DeviceRecoveredPayload }).strict(),
   z.object({ ...envelope, type: z.literal('console.command'), payload: ConsoleCommandPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('model.updated'), payload: ModelUpdatedPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('model.update-failed'), payload: ModelUpdateFailedPayload }).strict(),
 ]);
 
 export type KioskEvent = z.infer<typeof KioskEvent>;
@@ -99,6 +129,9 @@ export type DepositPayload = z.infer<typeof DepositPayload>;
 export type ScannedCode = z.infer<typeof ScannedCode>;
 export type DeviceName = z.infer<typeof DeviceName>;
 export type ConsoleCommandPayload = z.infer<typeof ConsoleCommandPayload>;
+export type ModelUpdatedPayload = z.infer<typeof ModelUpdatedPayload>;
+export type ModelUpdateFailedPayload = z.infer<typeof ModelUpdateFailedPayload>;
+export type ModelUpdateStage = z.infer<typeof ModelUpdateStage>;
 
 /** What a producer hands the store: the store adds id, seq, bootId and times. */
 export type EventDraft = { [T in KioskEventType]: { type: T; payload: Extract<KioskEvent, { type: T }>['payload'] } }[KioskEventType];
