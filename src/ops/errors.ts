@@ -43,6 +43,24 @@ export const ErrorCode = {
   /** The broker refused a publish in a way that will not change by retrying (not authorized, topic or payload invalid): the drain parks. */
   UplinkPublishParked: 404,
   // 41x commands from the backend, 42x config shadow, 43x over-the-air model updates (see src/sync/commands, shadow, ota)
+  /** COMMANDS: a command message was refused before anything was done (size, shape, signature, key, device, time); the result's `rejection` says why. */
+  CommandRejected: 410,
+  /** COMMANDS: a command was tried and did not succeed, for a reason its message gives. */
+  CommandFailed: 411,
+  /** COMMANDS: no handler for this command type is wired on this kiosk (e.g. model.update before the OTA module fills its slot). */
+  CommandNotAvailable: 412,
+  /** COMMANDS: the result would exceed COMMAND_RESULT_MAX_BYTES. */
+  CommandResultTooLarge: 413,
+  /** COMMANDS: a command of the same kind is still running (or a config apply is restarting the kiosk). */
+  CommandBusy: 414,
+  /** COMMANDS: the runtime stopped or restarted before the command finished. */
+  CommandInterrupted: 415,
+  /** SHADOW: a desired config was refused: it touches a key the fleet does not manage, or the merged config fails the device-config schema (the message names the field). */
+  ShadowRejected: 420,
+  /** SHADOW: a desired version not higher than the one last handled. */
+  ShadowStale: 421,
+  /** SHADOW: this kiosk runs without a device-config file, so the fleet cannot change its config. */
+  ShadowUnavailable: 422,
   /** OTA: the model package's signature does not verify, names an unknown key, or a key not allowed to sign models. */
   OtaSignatureInvalid: 430,
   /** OTA: the package is not a valid kiosk.model-package/1, or its model's manifest.json does not match it (name, version, model sha256). */

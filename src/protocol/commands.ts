@@ -14,6 +14,20 @@ export const COMMAND_RESULT_SCHEMA = 'kiosk.command-result/1';
 /** Longest a command may be valid (expiresAt − issuedAt): bounds how long command ids must be remembered. */
 export const COMMAND_MAX_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Largest result the kiosk publishes (bytes of its JSON): handlers bound what
+ * they return (logs.pull, camera.snapshot) below it, and a result that would
+ * still be larger is replaced by a failed one with error 413.
+ */
+export const COMMAND_RESULT_MAX_BYTES = 256 * 1024;
+
+/**
+ * How far a command's issuedAt may lie ahead of the kiosk's wall clock before
+ * it is refused as not-yet-valid (the backend's and the kiosk's clocks differ
+ * a little). expiresAt gets no such allowance.
+ */
+export const COMMAND_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 const noParams = z.object({}).strict().default({});
 
 export const ConfigUpdateParams = z
