@@ -3,13 +3,14 @@
  * through it onoff and its epoll addon, unchanged, inside a private mount
  * namespace whose /sys/class/gpio is the sysfs GPIO simulator.
  *
- *   parent ──IPC: start / stop / write──────────► OnoffGpio ──sysfs──► /sys/class/gpio (FUSE simulator)
- *          ◄─IPC: edge / fault / recovered──────
- *          ──request FIFO: read / health (sync)─►
- *          ◄─response FIFO───────────────────────
+ *   parent ──request FIFO: start / stop / write / read / health──► OnoffGpio ──sysfs──► /sys/class/gpio (FUSE simulator)
+ *          ◄─response FIFO: replies, edge / fault / recovered, in the order they happened─
  *
- * read() and health() are synchronous in the Gpio interface, so the parent
- * asks them over a pair of FIFOs it reads without returning to its event loop.
+ * One ordered channel back, so the parent never sees read()'s answer before
+ * the edge that changed the value: read() and health() are synchronous in the
+ * Gpio interface, and the parent reads this FIFO without returning to its event
+ * loop for them, taking in the events written before the answer on the way.
+ * The parent closing stdin means it is gone: release the lines and exit.
  * Environment: KIOSK_REMOTE_GPIO = JSON { config, requestFifo, responseFifo }.
  */
 import { constants, openSync, writeSync } from 'node:fs';
@@ -36,17 +37,16 @@ export interface RemoteError {
 export type HostRequest =
   | { id: number; op: 'start' }
   | { id: number; op: 'stop' }
-  | { id: number; op: 'write'; line: string; value: boolean };
+  | { id: number; op: 'write'; line: string; value: boolean }
+  | { id: number; op: 'read'; line: string }
+  | { id: number; op: 'health' };
 
 export type HostMessage =
   | { type: 'ready' }
-  | { type: 'reply'; id: number; error?: RemoteError }
+  | { type: 'reply'; id: number; value?: unknown; error?: RemoteError }
   | { type: 'edge'; edge: { line: string; value: boolean; uptimeMs: number } }
   | { type: 'fault'; error: RemoteError }
   | { type: 'recovered' };
-
-export type SyncRequest = { op: 'read'; line: string } | { op: 'health' };
-export type SyncReply = { ok: true; value: unknown } | { ok: false; error: RemoteError };
 
 export function toRemoteError(error: unknown): RemoteError {
   if (isKioskError(error)) return { code: error.code, message: error.message.replace(/^\[E\d+\] /, ''), context: { ...error.context } };
@@ -55,8 +55,10 @@ export function toRemoteError(error: unknown): RemoteError {
 
 function main(): void {
   const setup = JSON.parse(process.env.KIOSK_REMOTE_GPIO ?? '') as RemoteGpioSetup;
+  const responses = openSync(setup.responseFifo, constants.O_WRONLY);
+  // One line per write, well under PIPE_BUF: each lands whole and in order.
   const send = (message: HostMessage): void => {
-    process.send?.(message);
+    writeSync(responses, `${JSON.stringify(message)}\n`);
   };
   // Warnings and errors to stderr, which the parent shows when something fails.
   const logger = createLogger({ level: 'warn', pretty: false }, process.stderr);
@@ -65,38 +67,35 @@ function main(): void {
   gpio.on('fault', (error) => send({ type: 'fault', error: toRemoteError(error) }));
   gpio.on('recovered', () => send({ type: 'recovered' }));
 
-  process.on('message', (message: HostRequest) => {
-    const run = async (): Promise<void> => {
-      if (message.op === 'start') await gpio.start();
-      else if (message.op === 'stop') await gpio.stop();
-      else await gpio.write(message.line, message.value);
-    };
-    run().then(
-      () => send({ type: 'reply', id: message.id }),
-      (error: unknown) => send({ type: 'reply', id: message.id, error: toRemoteError(error) }),
+  const handle = (request: HostRequest): void => {
+    if (request.op === 'read' || request.op === 'health') {
+      try {
+        send({ type: 'reply', id: request.id, value: request.op === 'read' ? gpio.read(request.line) : gpio.health() });
+      } catch (error) {
+        send({ type: 'reply', id: request.id, error: toRemoteError(error) });
+      }
+      return;
+    }
+    const run = request.op === 'start' ? gpio.start() : request.op === 'stop' ? gpio.stop() : gpio.write(request.line, request.value);
+    run.then(
+      () => send({ type: 'reply', id: request.id }),
+      (error: unknown) => send({ type: 'reply', id: request.id, error: toRemoteError(error) }),
     );
-  });
-  // The parent went away: release the lines (unexport) and leave.
-  process.on('disconnect', () => {
-    void gpio.stop().finally(() => process.exit(0));
-  });
+  };
 
-  const responses = openSync(setup.responseFifo, constants.O_WRONLY);
   const requests = new Socket({ fd: openSync(setup.requestFifo, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
   let buffered = '';
   requests.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
     for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-      const request = JSON.parse(buffered.slice(0, newline)) as SyncRequest;
+      const request = JSON.parse(buffered.slice(0, newline)) as HostRequest;
       buffered = buffered.slice(newline + 1);
-      let reply: SyncReply;
-      try {
-        reply = { ok: true, value: request.op === 'read' ? gpio.read(request.line) : gpio.health() };
-      } catch (error) {
-        reply = { ok: false, error: toRemoteError(error) };
-      }
-      writeSync(responses, `${JSON.stringify(reply)}\n`);
+      handle(request);
     }
+  });
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    void gpio.stop().finally(() => process.exit(0));
   });
   send({ type: 'ready' });
 }

@@ -12,6 +12,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Gpio, GpioEvents } from '../../../src/hardware/gpio/gpio.js';
 import type { DeviceHealth } from '../../../src/hardware/device.js';
@@ -20,7 +21,7 @@ import { ErrorCode, KioskError } from '../../../src/ops/errors.js';
 import { projectRoot } from '../../support/paths.js';
 import { makeTempDir, type TempDir } from '../../support/temp-dir.js';
 import { waitFor } from '../../support/wait-for.js';
-import type { HostMessage, HostRequest, RemoteError, RemoteGpioSetup, SyncReply, SyncRequest } from './onoff-gpio-host.js';
+import type { HostMessage, HostRequest, RemoteError, RemoteGpioSetup } from './onoff-gpio-host.js';
 
 const HOST = join(projectRoot, 'test', 'hardware', 'gpio', 'onoff-gpio-host.ts');
 /** In the child's namespace: hide the real /sys/class, put the simulator's tree at /sys/class/gpio, run the host. */
@@ -31,18 +32,24 @@ const SYNC_TIMEOUT_MS = 5000;
 /** A request before it is numbered (Omit distributed over the union). */
 type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-function fromRemote(error: RemoteError): Error {
+function fromRemote(error: RemoteError): KioskError | Error {
   if (error.code === undefined) return new Error(error.message);
   return new KioskError(error.code as ErrorCode, error.message, error.context ?? {});
 }
 
+type Reply = Extract<HostMessage, { type: 'reply' }>;
+
 export class RemoteGpio extends EventEmitter<GpioEvents> implements Gpio {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  /** Replies to synchronous calls, taken off the channel and not yet returned. */
+  private readonly syncReplies = new Map<number, Reply>();
+  private readonly syncIds = new Set<number>();
   private readonly requestFd: number;
   private readonly responseFd: number;
-  private responseBuffer = Buffer.alloc(0);
-  private readonly chunk = Buffer.alloc(4096);
+  private readonly responses: Socket;
+  private responseText = '';
+  private readonly chunk = Buffer.alloc(65_536);
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   private stderr = '';
   private readonly exited: Promise<void>;
@@ -57,10 +64,12 @@ export class RemoteGpio extends EventEmitter<GpioEvents> implements Gpio {
     // O_RDWR: opening never blocks, and the FIFOs never read as closed while the child starts or stops.
     this.requestFd = openSync(fifos.request, constants.O_RDWR);
     this.responseFd = openSync(fifos.response, constants.O_RDWR | constants.O_NONBLOCK);
+    // Between synchronous calls the channel is read by the event loop; during one, by callSync() itself.
+    this.responses = new Socket({ fd: this.responseFd, readable: true, writable: false });
+    this.responses.on('data', (chunk: Buffer) => this.take(chunk));
     child.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 16_384) this.stderr += chunk.toString();
     });
-    child.on('message', (message: HostMessage) => this.onMessage(message));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         for (const { reject } of this.pending.values()) reject(new Error(`the GPIO host exited (${code ?? signal}): ${this.stderr}`));
@@ -79,7 +88,7 @@ export class RemoteGpio extends EventEmitter<GpioEvents> implements Gpio {
     const child = spawn(
       'unshare',
       ['-m', '--propagation', 'private', 'sh', '-c', NAMESPACE_SETUP, 'sh', gpioRoot, process.execPath, '--import', 'tsx', HOST],
-      { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, KIOSK_REMOTE_GPIO: JSON.stringify(setup) } },
+      { cwd: projectRoot, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, KIOSK_REMOTE_GPIO: JSON.stringify(setup) } },
     );
     const remote = new RemoteGpio(child, dir, fifos);
     try {
@@ -112,56 +121,77 @@ export class RemoteGpio extends EventEmitter<GpioEvents> implements Gpio {
     return this.callSync({ op: 'health' }) as DeviceHealth;
   }
 
-  /** Lets the child release its lines and exit (SIGKILL after 10 s), then removes the FIFOs. */
+  /** Lets the child release its lines and exit (its stdin closes; SIGKILL after 10 s), then removes the FIFOs. */
   async dispose(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      if (this.child.connected) this.child.disconnect();
-      else this.child.kill('SIGTERM');
+      this.child.stdin?.end();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
       await this.exited;
       clearTimeout(timer);
     }
+    this.responses.destroy(); // closes responseFd
     closeSync(this.requestFd);
-    closeSync(this.responseFd);
     this.dir.remove();
+  }
+
+  private send(request: HostRequest): void {
+    writeSync(this.requestFd, `${JSON.stringify(request)}\n`);
   }
 
   private call(request: Unnumbered<HostRequest>): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (!this.child.connected) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
         reject(new Error(`the GPIO host is gone: ${this.stderr}`));
         return;
       }
       this.pending.set(id, { resolve, reject });
-      this.child.send({ ...request, id } as HostRequest);
+      this.send({ ...request, id } as HostRequest);
     });
   }
 
-  /** Asks the child and blocks this thread for the answer (bounded), as a synchronous call must. */
-  private callSync(request: SyncRequest): unknown {
-    writeSync(this.requestFd, `${JSON.stringify(request)}\n`);
+  /**
+   * Asks the child and blocks this thread for the answer (bounded), as a
+   * synchronous call must. Whatever the child sent before it (edges, faults)
+   * is taken in on the way, so it is delivered before the answer is returned.
+   */
+  private callSync(request: Unnumbered<HostRequest>): unknown {
+    const id = this.nextId++;
+    this.syncIds.add(id);
+    this.send({ ...request, id } as HostRequest);
     const deadline = Date.now() + SYNC_TIMEOUT_MS;
-    for (;;) {
-      const newline = this.responseBuffer.indexOf(10);
-      if (newline >= 0) {
-        const reply = JSON.parse(this.responseBuffer.subarray(0, newline).toString()) as SyncReply;
-        this.responseBuffer = this.responseBuffer.subarray(newline + 1);
-        if (!reply.ok) throw fromRemote(reply.error);
-        return reply.value;
+    try {
+      for (;;) {
+        const reply = this.syncReplies.get(id);
+        if (reply) {
+          if (reply.error) throw fromRemote(reply.error);
+          return reply.value;
+        }
+        let count = 0;
+        try {
+          count = readSync(this.responseFd, this.chunk);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        }
+        if (count > 0) {
+          this.take(this.chunk.subarray(0, count));
+          continue;
+        }
+        if (Date.now() > deadline) throw new Error(`the GPIO host did not answer ${request.op} within ${SYNC_TIMEOUT_MS} ms: ${this.stderr}`);
+        Atomics.wait(this.nap, 0, 0, 1); // the answer is a pipe write away: look again in 1 ms
       }
-      let count = 0;
-      try {
-        count = readSync(this.responseFd, this.chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      }
-      if (count > 0) {
-        this.responseBuffer = Buffer.concat([this.responseBuffer, this.chunk.subarray(0, count)]);
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`the GPIO host did not answer ${request.op} within ${SYNC_TIMEOUT_MS} ms: ${this.stderr}`);
-      Atomics.wait(this.nap, 0, 0, 1); // the answer is a pipe write away: look again in 1 ms
+    } finally {
+      this.syncIds.delete(id);
+      this.syncReplies.delete(id);
+    }
+  }
+
+  private take(chunk: Buffer): void {
+    this.responseText += chunk.toString();
+    for (let newline = this.responseText.indexOf('\n'); newline >= 0; newline = this.responseText.indexOf('\n')) {
+      const message = JSON.parse(this.responseText.slice(0, newline)) as HostMessage;
+      this.responseText = this.responseText.slice(newline + 1);
+      this.onMessage(message);
     }
   }
 
@@ -171,6 +201,10 @@ export class RemoteGpio extends EventEmitter<GpioEvents> implements Gpio {
         this.ready = true;
         return;
       case 'reply': {
+        if (this.syncIds.has(message.id)) {
+          this.syncReplies.set(message.id, message);
+          return;
+        }
         const waiter = this.pending.get(message.id);
         this.pending.delete(message.id);
         if (message.error) waiter?.reject(fromRemote(message.error));

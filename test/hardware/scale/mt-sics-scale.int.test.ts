@@ -67,7 +67,8 @@ describe('MtSicsScale against the MT-SICS simulator over a real PTY', () => {
   });
 
   it('tares immediately with TI even while the load swings', async () => {
-    rig = await mtSicsOverPty();
+    // A long swing (25 A/D readings, 0.5 s), so a poll lands in it even on a busy machine.
+    rig = await mtSicsOverPty({ simulator: { settleReadings: 25 } });
     rig.simulator.setLoad(800);
     await waitFor(() => rig!.scale.latest()?.stable === false, { description: 'the load swinging' });
     await rig.scale.tare({ immediate: true });
