@@ -96,8 +96,7 @@ describe('gpio commands in a technician session', () => {
   it('stops a pulse when a deposit starts, and leaves the door lock to the deposit flow', async () => {
     const { tech } = s();
     const before = deposits(s().running).length;
-    tech.skip();
-    await tech.type('gpio pulse-lock 10000\r');
+    await tech.enter('gpio pulse-lock 10000');
     await waitFor(() => transitions(changes, 'door-lock')[0] === true, { description: 'the lock energised by the console' });
     insertItem(s().world, { label: 'paper', grams: 30 });
     await tech.expect(/error: \[E510\] stopped: a deposit started \(weighing\) while the console could pulse the door lock\r\n/);
@@ -111,8 +110,7 @@ describe('gpio commands in a technician session', () => {
 
   it('releases the lamp at once on Ctrl-C', async () => {
     const { tech } = s();
-    tech.skip();
-    await tech.type('gpio lamp-test 10000\r');
+    await tech.enter('gpio lamp-test 10000');
     await waitFor(() => s().running.kiosk.devices.gpio.read('lamp-reject'), { description: 'the lamp on' });
     await tech.type('\x03');
     await tech.expect('error: [E506] cancelled');

@@ -63,8 +63,7 @@ export async function closeDeviceSession(session: Partial<DeviceSession> | undef
 }
 
 export async function login(tech: Technician, technician = TECHNICIAN): Promise<void> {
-  tech.skip();
-  await tech.type(`login ${technician}\r`);
+  await tech.enter(`login ${technician}`);
   const challenge = await tech.expect(/kiosk-tech\/1 challenge \S+ \S+ [0-9a-f]{32}/);
   await tech.expect('response: ');
   await tech.type(`${answerWithFleetKey(FLEET_KEY, challenge)}\r`);

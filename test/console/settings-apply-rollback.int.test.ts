@@ -16,23 +16,22 @@ import { Broker } from '../support/mosquitto.js';
 import { PtyPair } from '../support/pty-pair.js';
 import { Technician } from '../support/technician.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
-
-/** sysexits EX_TEMPFAIL: "restart me" (the systemd unit restarts on it). */
-const EXIT_RESTART = 75;
+import { consolePortOpen, EXIT_RESTART, logOf, PROCESS_TEST_TIMEOUT_MS } from './console-process.js';
 
 /**
  * `config apply` and its rollback with the compiled runtime (dist/main.js) as
  * a real process, restarted by the test as the service manager would restart
- * it on exit 75, and its console on a real PTY.
+ * it on exit 75, and its console on a real PTY. The PTY stays plugged in
+ * across restarts, as the technician's cable does.
  */
-describe('settings: config apply rolls back when the new config does not start or stay healthy', () => {
+describe('settings: config apply rolls back when the new config does not start or stay healthy', { timeout: PROCESS_TEST_TIMEOUT_MS }, () => {
   let broker: Broker;
   let dir: TempDir;
   let pty: PtyPair;
   let files: TestKioskFiles;
   let original: string;
   let tech: Technician | undefined;
-  const processes: KioskProcess[] = [];
+  const processes: Array<{ kiosk: KioskProcess; exitCode: number | null | undefined }> = [];
 
   beforeAll(async () => {
     broker = await Broker.create();
@@ -61,30 +60,34 @@ describe('settings: config apply rolls back when the new config does not start o
   afterEach(async () => {
     await tech?.disconnect();
     tech = undefined;
-    for (const kiosk of processes.splice(0)) await kiosk.dispose();
+    for (const { kiosk } of processes.splice(0)) await kiosk.dispose();
     await pty?.dispose();
     dir?.remove();
   });
 
+  /** Starts the kiosk as the service manager would; the one before must have exited (one kiosk on the console port at a time). */
   function spawn(): KioskProcess {
+    expect(processes.every((kiosk) => kiosk.exitCode !== undefined), 'the previous kiosk process has exited').toBe(true);
     const kiosk = new KioskProcess(files.configFile);
-    processes.push(kiosk);
+    const entry = { kiosk, exitCode: undefined as number | null | undefined };
+    void kiosk.exited.then(({ code }) => {
+      entry.exitCode = code;
+    });
+    processes.push(entry);
     return kiosk;
   }
 
-  /** A fresh terminal on a fresh PTY (the previous process closed its end), logged in as alice. */
-  async function technician(): Promise<Technician> {
+  /**
+   * A fresh terminal, logged in as alice, once this kiosk has its end of the
+   * console open (bytes typed at a closed end are lost). connect() syncs past
+   * whatever the kiosk printed before.
+   */
+  async function technician(kiosk: KioskProcess): Promise<Technician> {
     await tech?.disconnect();
-    await pty.unplug();
-    await pty.replug();
+    await consolePortOpen(kiosk, pty.driverPath);
     tech = new Technician(pty.devicePath);
     await tech.connect();
-    await tech.run('');
-    await tech.type('login alice\r');
-    const challenge = await tech.expect(/kiosk-tech\/1 challenge \S+ \S+ [0-9a-f]{32}/);
-    await tech.expect('response: ');
-    await tech.type(`${answerWithFleetKey(FLEET_KEY, challenge)}\r`);
-    await tech.expect('[alice]# ');
+    await tech.login('alice', (challenge) => answerWithFleetKey(FLEET_KEY, challenge));
     return tech;
   }
 
@@ -103,8 +106,8 @@ describe('settings: config apply rolls back when the new config does not start o
   it('a config that cannot start: the next start restores last-known-good and exits for a restart, the one after runs and says so', async () => {
     await setUp();
     const first = spawn();
-    await first.waitForLog('kiosk started');
-    const console1 = await technician();
+    await logOf(first, 'kiosk started');
+    const console1 = await technician(first);
     // Valid for the schema, fatal at start: the scenario file does not exist.
     expect(await console1.run(`config set simulation.scenario ${dir.file('missing-scenario.json')}`)).toContain('staged simulation.scenario');
     expect(await console1.run('config apply --no-broker-check')).toContain('restarting: if the kiosk does not start within 60 s it rolls back');
@@ -120,11 +123,11 @@ describe('settings: config apply rolls back when the new config does not start o
     expect(existsSync(`${files.configFile}.pending-apply`)).toBe(false);
 
     const recovered = spawn();
-    const note = await recovered.waitForLog('config apply rolled back');
+    const note = await logOf(recovered, 'config apply rolled back');
     expect(note).toMatchObject({ technician: 'alice' });
     expect(String(note.reason)).toMatch(/^start-up failed: \[E104\]/);
-    await recovered.waitForLog('kiosk started');
-    const console2 = await technician();
+    await logOf(recovered, 'kiosk started');
+    const console2 = await technician(recovered);
     expect(await console2.run('config')).toMatch(/last apply: +rolled-back at \S+ by alice: start-up failed: \[E104\]/);
     recovered.kill('SIGTERM');
     expect((await recovered.exited).code).toBe(0);
@@ -136,40 +139,40 @@ describe('settings: config apply rolls back when the new config does not start o
   it('a config that starts but never reaches the broker: rolled back once the health bound passes', async () => {
     await setUp();
     const first = spawn();
-    await first.waitForLog('connected to broker');
-    const console1 = await technician();
+    await logOf(first, 'connected to broker');
+    const console1 = await technician(first);
     const nowhere = await freePort();
     await console1.run(`broker url mqtt://127.0.0.1:${nowhere}`);
     expect(await console1.run('config apply --health-timeout 1500')).toContain('does not start or reach the broker within 1.5 s');
     expect((await first.exited).code).toBe(EXIT_RESTART);
 
     const probation = spawn();
-    await probation.waitForLog('applied config on probation: waiting for the broker connection');
-    const rolledBack = await probation.waitForLog('config apply rolled back: restored the last-known-good config; restarting');
+    await logOf(probation, 'applied config on probation: waiting for the broker connection');
+    const rolledBack = await logOf(probation, 'config apply rolled back: restored the last-known-good config; restarting');
     expect(rolledBack.reason).toBe('not connected to the broker within 1.5 s of start-up');
     expect((await probation.exited).code).toBe(EXIT_RESTART);
     expect(readFileSync(files.configFile, 'utf8')).toBe(original);
 
     const recovered = spawn();
-    await recovered.waitForLog('connected to broker');
-    expect((await recovered.waitForLog('config apply rolled back')).reason).toBe('not connected to the broker within 1.5 s of start-up');
+    await logOf(recovered, 'connected to broker');
+    expect((await logOf(recovered, 'config apply rolled back')).reason).toBe('not connected to the broker within 1.5 s of start-up');
   });
 
   it('a healthy config stays: the marker is cleared, last-known-good keeps the previous file', async () => {
     await setUp();
     const first = spawn();
-    await first.waitForLog('kiosk started');
-    const console1 = await technician();
+    await logOf(first, 'kiosk started');
+    const console1 = await technician(first);
     await console1.run('config set broker.keepaliveSeconds 45');
     await console1.run('identity station station-9');
     await console1.run('config apply');
     expect((await first.exited).code).toBe(EXIT_RESTART);
 
     const second = spawn();
-    await second.waitForLog('config apply confirmed');
+    await logOf(second, 'config apply confirmed');
     expect(existsSync(`${files.configFile}.pending-apply`)).toBe(false);
     expect(readFileSync(`${files.configFile}.last-good`, 'utf8')).toBe(original);
-    const console2 = await technician();
+    const console2 = await technician(second);
     expect(await console2.run('identity')).toMatch(/stationId: +station-9/);
     expect(await console2.run('config get broker.keepaliveSeconds')).toContain('= 45');
     expect(await console2.run('config')).toMatch(/last apply: +applied at \S+ by alice/);

@@ -45,13 +45,7 @@ describe('settings: broker credentials, certificates and net test', () => {
     running = await startConsoleKiosk(dir, pty);
     tech = new Technician(pty.devicePath);
     await tech.connect();
-    await tech.run('');
-    tech.skip();
-    await tech.type('login alice\r');
-    const challenge = await tech.expect(/kiosk-tech\/1 challenge \S+ \S+ [0-9a-f]{32}/);
-    await tech.expect('response: ');
-    await tech.type(`${answerWithFleetKey(FLEET_KEY, challenge)}\r`);
-    await tech.expect('[alice]# ');
+    await tech.login('alice', (challenge) => answerWithFleetKey(FLEET_KEY, challenge));
   });
   afterAll(async () => {
     await tech?.disconnect();
@@ -68,8 +62,7 @@ describe('settings: broker credentials, certificates and net test', () => {
 
   /** Types a command that asks for PEM, then pastes it line by line as a terminal would. */
   async function paste(command: string, pem: string): Promise<string> {
-    tech.skip();
-    await tech.type(`${command}\r`);
+    await tech.enter(`${command}`);
     await tech.expect(/paste the [^\r]*\r\n/);
     await tech.type(`${pem.trim().split('\n').join('\r')}\r`);
     return tech.expect(/\[alice\]# $/);
@@ -99,8 +92,7 @@ describe('settings: broker credentials, certificates and net test', () => {
   it('stages a password asked twice without echo, and reports a bad one as the CONNACK reason', async () => {
     await tech.run(`broker url ${withPassword.url}`);
     await tech.run('broker user kiosk');
-    tech.skip();
-    await tech.type('broker password\r');
+    await tech.enter('broker password');
     await tech.expect('broker password (not shown): ');
     await tech.type('wrong-password\r');
     await tech.expect('again: ');
@@ -108,16 +100,14 @@ describe('settings: broker credentials, certificates and net test', () => {
     await tech.expect('[alice]# ');
     expect(await tech.run('net test')).toMatch(/mqtt: +FAIL +CONNACK 0x8(6 bad user name or password|7 not authorized)[\s\S]*result: FAILED at mqtt/);
 
-    tech.skip();
-    await tech.type('broker password\r');
+    await tech.enter('broker password');
     await tech.expect('(not shown): ');
     await tech.type(`${PASSWORD}\r`);
     await tech.expect('again: ');
     await tech.type('a-typo\r');
     await tech.expect('error: [E525] the two passwords differ; nothing staged');
 
-    tech.skip();
-    await tech.type('broker password\r');
+    await tech.enter('broker password');
     await tech.expect('(not shown): ');
     await tech.type(`${PASSWORD}\r`);
     await tech.expect('again: ');
@@ -163,8 +153,7 @@ describe('settings: broker credentials, certificates and net test', () => {
     // The TLS broker takes anyone with a client certificate: no user, no password (an empty answer removes it).
     await tech.run('broker user --clear');
     expect(await tech.run('net test')).toMatch(/mqtt: +FAIL +Username is required to use password/);
-    tech.skip();
-    await tech.type('broker password\r');
+    await tech.enter('broker password');
     await tech.expect('(not shown): ');
     await tech.type('\r');
     await tech.expect('staged broker.password = (removed)');

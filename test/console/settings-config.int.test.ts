@@ -23,13 +23,7 @@ describe('settings: config and identity staged and applied', () => {
     original = readFileSync(running.files.configFile, 'utf8');
     tech = new Technician(pty.devicePath);
     await tech.connect();
-    await tech.run('');
-    tech.skip();
-    await tech.type('login alice\r');
-    const challenge = await tech.expect(/kiosk-tech\/1 challenge \S+ \S+ [0-9a-f]{32}/);
-    await tech.expect('response: ');
-    await tech.type(`${answerWithFleetKey(FLEET_KEY, challenge)}\r`);
-    await tech.expect('[alice]# ');
+    await tech.login('alice', (challenge) => answerWithFleetKey(FLEET_KEY, challenge));
   });
   afterAll(async () => {
     await tech?.disconnect();

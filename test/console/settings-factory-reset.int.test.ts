@@ -44,8 +44,7 @@ describe('settings: factory-reset', () => {
   });
 
   async function loginWithChallenge(): Promise<void> {
-    tech.skip();
-    await tech.type('login alice\r');
+    await tech.enter('login alice');
     const challenge = await tech.expect(/kiosk-tech\/1 challenge \S+ \S+ [0-9a-f]{32}/);
     await tech.expect('response: ');
     await tech.type(`${answerWithFleetKey(FLEET_KEY, challenge)}\r`);
@@ -56,15 +55,13 @@ describe('settings: factory-reset', () => {
     await loginWithChallenge();
     expect(running.kiosk.settings.get(SETTING_PIN_RETIRED)).toBeDefined();
     await tech.run('broker user kiosk');
-    tech.skip();
-    await tech.type('broker password\r');
+    await tech.enter('broker password');
     await tech.expect('(not shown): ');
     await tech.type(`${PASSWORD}\r`);
     await tech.expect('again: ');
     await tech.type(`${PASSWORD}\r`);
     await tech.expect('[alice]# ');
-    tech.skip();
-    await tech.type('broker ca\r');
+    await tech.enter('broker ca');
     await tech.expect(/paste the [^\r]*\r\n/);
     await tech.type(`${makeTestPki(pkiDir).caCert.trim().split('\n').join('\r')}\r`);
     await tech.expect('[alice]# ');
@@ -81,14 +78,12 @@ describe('settings: factory-reset', () => {
 
   it('refuses without the typed device id, and cancels unless the loss of unsent events is confirmed', async () => {
     const before = readFileSync(running.files.configFile, 'utf8');
-    tech.skip();
-    await tech.type('factory-reset\r');
+    await tech.enter('factory-reset');
     await tech.expect(`type the device id (${DEVICE_ID}) to confirm: `);
     await tech.type('kiosk-console-0002\r');
     await tech.expect('error: [E525] confirmation did not match the device id; nothing changed');
 
-    tech.skip();
-    await tech.type('factory-reset\r');
+    await tech.enter('factory-reset');
     await tech.expect('to confirm: ');
     await tech.type(`${DEVICE_ID}\r`);
     const asked = await tech.expect(/(\d+) event\(s\) are not sent yet\. Type (\d+) to erase them too, "keep" to keep the outbox, anything else cancels: /);
@@ -102,8 +97,7 @@ describe('settings: factory-reset', () => {
 
   it('wipes every secret, calibration, reference, staged file and the confirmed events, re-arms the label PIN, restarts', async () => {
     const { lastSeq, unsent } = running.kiosk.store.stats();
-    tech.skip();
-    await tech.type('factory-reset\r');
+    await tech.enter('factory-reset');
     await tech.expect('to confirm: ');
     await tech.type(`${DEVICE_ID}\r`);
     const asked = await tech.expect(/(\d+) event\(s\) are not sent yet/);
@@ -140,8 +134,7 @@ describe('settings: factory-reset', () => {
 
     // The label PIN works again, as on the day the kiosk left the factory.
     await tech.run('logout');
-    tech.skip();
-    await tech.type('login --pin\r');
+    await tech.enter('login --pin');
     await tech.expect('PIN: ');
     await tech.type(`${LABEL_PIN}\r`);
     await tech.expect('logged in with the label PIN');

@@ -1,0 +1,33 @@
+/**
+ * Shared by the process-level console tests (the compiled runtime as a child
+ * process, its console on a real PTY): bounded waits sized for a loaded 2-core
+ * machine, and the "kiosk has its end of the console open" condition.
+ */
+import type { KioskProcess, LogLine } from '../support/kiosk-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** A kiosk process start (node, native addons, devices, camera child) on a loaded machine; a quiet one takes 2-5 s. */
+export const PROCESS_START_TIMEOUT_MS = 90_000;
+
+/** A whole test that starts and restarts kiosk processes. */
+export const PROCESS_TEST_TIMEOUT_MS = 300_000;
+
+/** sysexits EX_TEMPFAIL: "restart me" (the systemd unit restarts on it). */
+export const EXIT_RESTART = 75;
+
+/** Waits for a log line of this process, with the bound for a loaded machine. */
+export function logOf(kiosk: KioskProcess, msg: string, timeoutMs = PROCESS_START_TIMEOUT_MS): Promise<LogLine> {
+  return kiosk.waitForLog(msg, timeoutMs);
+}
+
+/**
+ * Resolves once the kiosk process has opened its end of the console PTY. Bytes
+ * typed before that are lost (opening a serial port flushes its input), so a
+ * technician connects only after this.
+ */
+export async function consolePortOpen(kiosk: KioskProcess, path: string, timeoutMs = PROCESS_START_TIMEOUT_MS): Promise<void> {
+  await waitFor(() => kiosk.logs.some((line) => line.msg === 'serial port open' && line.path === path), {
+    timeoutMs,
+    description: `the kiosk's console port ${path} open (stderr: ${kiosk.stderr.slice(-300)})`,
+  });
+}
