@@ -72,6 +72,10 @@ describe('settings: broker credentials, certificates and net test', () => {
     const shown = await tech.run('broker');
     expect(shown).toMatch(/settings: running\r\nurl: +mqtt:\/\/127\.0\.0\.1:1\r\nuser: +none\r\npassword: none\r\nca: +none/);
     expect(json(await tech.run('broker --json')).data).toMatchObject({ source: 'running', password: false, ca: null, cert: null, key: null });
+    // A setter without a value shows the current one (Tasmota/ESPHome habit), not a usage error.
+    expect(await tech.run('broker url')).toMatch(/^broker url\r\nbroker\.url = "mqtt:\/\/127\.0\.0\.1:1"\r\n\S+ \[alice\]# $/);
+    expect(await tech.run('broker user')).toMatch(/^broker user\r\nbroker\.username = none\r\n\S+ \[alice\]# $/);
+    expect(json(await tech.run('broker url --json'))).toMatchObject({ ok: true, data: { path: 'broker.url', value: 'mqtt://127.0.0.1:1', source: 'running' } });
   });
 
   it('net test reports the failing step against the running (offline) settings', async () => {
@@ -92,6 +96,9 @@ describe('settings: broker credentials, certificates and net test', () => {
   it('stages a password asked twice without echo, and reports a bad one as the CONNACK reason', async () => {
     await tech.run(`broker url ${withPassword.url}`);
     await tech.run('broker user kiosk');
+    expect(await tech.run('broker user')).toContain('broker.username = "kiosk" (staged; running: none; "config apply" applies it)\r\n');
+    expect(await tech.run('broker url')).toContain(`broker.url = "${withPassword.url}" (staged; running: "mqtt://127.0.0.1:1"; "config apply" applies it)\r\n`);
+    expect(json(await tech.run('broker user --json')).data).toEqual({ path: 'broker.username', value: 'kiosk', source: 'staged', running: null });
     await tech.enter('broker password');
     await tech.expect('broker password (not shown): ');
     await tech.type('wrong-password\r');

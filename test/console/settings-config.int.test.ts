@@ -61,9 +61,21 @@ describe('settings: config and identity staged and applied', () => {
   });
 
   it('stages typed values and identity, diffs them against the live file, and keeps the running config', async () => {
+    // A setter without a value shows the current one (Tasmota/ESPHome habit).
+    expect(await tech.run('identity station')).toMatch(/^identity station\r\ndevice\.stationId = "station-test"\r\n\S+ \[alice\]# $/);
+    expect(await tech.run('identity device')).toContain(`device.id = "${DEVICE_ID}"\r\n`);
+    expect(await tech.run('config set log.level')).toContain('log.level = "info"\r\n');
+    expect(await tech.run('config set broker.nothing')).toContain('error: [E520] no field broker.nothing in the running config');
+    expect(existsSync(candidateFile())).toBe(false);
+
     expect(await tech.run('config set broker.keepaliveSeconds 60')).toContain('staged broker.keepaliveSeconds = 60 (1 change(s) staged');
     expect(await tech.run('config set log.level debug')).toContain('staged log.level = "debug"');
     expect(await tech.run('identity station station-7')).toContain('staged device.stationId = "station-7"');
+    expect(await tech.run('identity station')).toContain('device.stationId = "station-7" (staged; running: "station-test"; "config apply" applies it)\r\n');
+    expect(json(await tech.run('identity station --json')).data).toEqual({ path: 'device.stationId', value: 'station-7', source: 'staged', running: 'station-test' });
+    expect(await tech.run('config set log.level')).toContain('log.level = "debug" (staged; running: "info"; "config apply" applies it)');
+    // Only the staged value changed: the unchanged device id shows as running.
+    expect(json(await tech.run('identity device --json')).data).toEqual({ path: 'device.id', value: DEVICE_ID, source: 'running', running: DEVICE_ID });
     expect(await tech.run('identity device kiosk-other')).toContain('error: [E520] the technician key is derived from the current device id');
     expect(await tech.run('identity')).toMatch(/deviceId: +kiosk-console-0001\r\nstationId: +station-test\r\nstaged: +\{"deviceId":"kiosk-console-0001","stationId":"station-7"\}/);
     expect(await tech.run('config get broker.keepaliveSeconds')).toContain('= 30');

@@ -2,7 +2,7 @@ import { REDACTED } from '../audit.js';
 import { defineCommand, type CommandContext, type JsonObject } from '../command.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { BrokerView, PemKind, PemStagedView, PemView } from '../settings-facade.js';
-import { redactConfigArgs, stagedLine } from './config.js';
+import { redactConfigArgs, showSetting, stagedLine } from './config.js';
 
 const CERTIFICATE_END = '-----END CERTIFICATE-----';
 const PEM_LABEL: Record<PemKind, string> = { ca: 'CA certificate', cert: 'client certificate', key: 'client private key' };
@@ -22,20 +22,27 @@ export const brokerCommand = defineCommand({
       });
     program
       .command('url')
-      .description('stage the broker URL: mqtt://host:1883 or mqtts://host:8883 (no credentials in it)')
-      .argument('<url>', 'mqtt:// or mqtts:// URL')
-      .action((url: string) => {
+      .description('stage the broker URL: mqtt://host:1883 or mqtts://host:8883 (no credentials in it); without one: the current URL')
+      .argument('[url]', 'mqtt:// or mqtts:// URL')
+      .action((url: string | undefined) => {
+        if (url === undefined) {
+          showSetting(ctx, 'broker.url');
+          return;
+        }
         const staged = settings().stage('broker.url', url);
         ctx.auditDetail('staged broker.url');
         ctx.result(staged as unknown as JsonObject, stagedLine('broker.url', url, staged.pendingChanges));
       });
     program
       .command('user')
-      .description('stage the MQTT user name; --clear removes it')
+      .description('stage the MQTT user name; --clear removes it; without either: the current one')
       .argument('[name]', 'user name')
       .option('--clear', 'connect without a user name')
       .action((name: string | undefined, options: { clear?: boolean }) => {
-        if (name === undefined && !options.clear) throw new KioskError(ErrorCode.ConsoleUsage, 'give a user name, or --clear', {});
+        if (name === undefined && !options.clear) {
+          showSetting(ctx, 'broker.username', { optional: true });
+          return;
+        }
         const staged = settings().stage('broker.username', options.clear ? undefined : name);
         ctx.auditDetail(options.clear ? 'staged removing broker.username' : 'staged broker.username');
         ctx.result(staged as unknown as JsonObject, stagedLine('broker.username', options.clear ? '(removed)' : JSON.stringify(name), staged.pendingChanges));

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { REDACTED } from '../audit.js';
-import { defineCommand, type JsonObject } from '../command.js';
+import { defineCommand, type CommandContext, type JsonObject, type JsonValue } from '../command.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { ApplyStatusView, ConfigChange } from '../settings-facade.js';
 
@@ -40,10 +40,14 @@ export const configCommand = defineCommand({
       });
     program
       .command('set')
-      .description('stage a change; the value is JSON when it parses (60, true, ["a"], "text"), else text')
+      .description('stage a change; the value is JSON when it parses (60, true, ["a"], "text"), else text; without a value: the current one')
       .argument('<path>', 'dotted path')
-      .argument('<value>', 'new value')
-      .action((path: string, text: string) => {
+      .argument('[value]', 'new value')
+      .action((path: string, text: string | undefined) => {
+        if (text === undefined) {
+          showSetting(ctx, path);
+          return;
+        }
         const staged = settings().stage(path, parseTypedValue(text));
         ctx.auditDetail(`staged ${path}`);
         ctx.result(staged as unknown as JsonObject, stagedLine(staged.path, JSON.stringify(staged.value), staged.pendingChanges));
@@ -111,6 +115,38 @@ export function parseTypedValue(text: string): unknown {
 function positiveInt(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1000 || value > 3_600_000) throw new KioskError(ErrorCode.ConsoleUsage, 'the health timeout is 1000 to 3600000 ms', {});
+  return value;
+}
+
+/**
+ * A setter typed without a value prints the value it would change (the
+ * Tasmota/ESPHome habit): the staged one when a change to it is staged, with
+ * the running one beside it, else the running one. `optional`: a field that may
+ * be absent (shown as none) rather than an unknown path ([E520]).
+ */
+export function showSetting(ctx: CommandContext, path: string, options: { optional?: boolean } = {}): void {
+  const { settings } = ctx.kiosk;
+  const running = valueAtPath(settings.runningConfig(), path);
+  const candidate = settings.stagedConfig();
+  const staged = candidate === null ? running : valueAtPath(candidate, path);
+  if (running === undefined && staged === undefined && !options.optional) {
+    throw new KioskError(ErrorCode.ConsoleConfigRejected, `no field ${path} in the running config`, { path });
+  }
+  const differs = JSON.stringify(staged) !== JSON.stringify(running);
+  const show = (value: JsonValue | undefined): string => (value === undefined || value === null ? 'none' : JSON.stringify(value));
+  ctx.result(
+    { path, value: (differs ? staged : running) ?? null, source: differs ? 'staged' : 'running', running: running ?? null },
+    differs ? `${path} = ${show(staged)} (staged; running: ${show(running)}; "config apply" applies it)` : `${path} = ${show(running)}`,
+  );
+}
+
+/** The value at a dotted path of a config document (secrets already redacted), or undefined. */
+function valueAtPath(config: JsonObject, path: string): JsonValue | undefined {
+  let value: JsonValue | undefined = config;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    value = value[key];
+  }
   return value;
 }
 

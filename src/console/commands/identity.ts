@@ -1,6 +1,6 @@
 import { defineCommand, type JsonObject } from '../command.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
-import { stagedLine } from './config.js';
+import { showSetting, stagedLine } from './config.js';
 
 export const identityCommand = defineCommand({
   name: 'identity',
@@ -20,19 +20,27 @@ export const identityCommand = defineCommand({
       });
     program
       .command('station')
-      .description('stage a new station id (applied with "config apply")')
-      .argument('<id>', 'station id')
-      .action((id: string) => {
+      .description('stage a new station id (applied with "config apply"); without one: the current station id')
+      .argument('[id]', 'station id')
+      .action((id: string | undefined) => {
+        if (id === undefined) {
+          showSetting(ctx, 'device.stationId');
+          return;
+        }
         const staged = ctx.kiosk.settings.stage('device.stationId', id);
         ctx.auditDetail(`staged device.stationId ${id}`);
         ctx.result(staged as unknown as JsonObject, stagedLine('device.stationId', JSON.stringify(id), staged.pendingChanges));
       });
     program
       .command('device')
-      .description('stage a new device id (applied with "config apply"); the technician key is bound to the old one')
-      .argument('<id>', 'device id')
+      .description('stage a new device id (applied with "config apply"); the technician key is bound to the old one; without one: the current device id')
+      .argument('[id]', 'device id')
       .option('--force', 'change it although the technician key is bound to the current id')
-      .action((id: string, options: { force?: boolean }) => {
+      .action((id: string | undefined, options: { force?: boolean }) => {
+        if (id === undefined) {
+          showSetting(ctx, 'device.id');
+          return;
+        }
         if (ctx.kiosk.settings.technicianKeyProvisioned() && !options.force) {
           throw new KioskError(
             ErrorCode.ConsoleConfigRejected,
