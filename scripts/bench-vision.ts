@@ -5,7 +5,7 @@
  * measured in the same run, interleaved, so the pipeline's own overhead shows
  * as a ratio rather than drowning in machine noise.
  *
- *   npm run bench:vision [-- --model models/packaging-v1] [--data ../shared/datasets/trashnet/train] [--iterations 300]
+ *   npm run bench:vision [-- --model models/packaging-v1] [--data ../shared/datasets/trashnet/train] [--iterations 300] [--warmup 30] [--help]
  *
  * Frames: TrashNet photos upscaled to 1280x720 when the data set is there,
  * else synthetic ones. Model: the given (or shipped) model directory when it
@@ -26,14 +26,42 @@ import { convNet, manifestFor, writeModelDirectory } from '../test/vision/suppor
 const FRAME = { width: 1280, height: 720 };
 const TARGETS = { p50Ms: 10, p99Ms: 20, ratio: 1.2 };
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: 'string', default: 'models/packaging-v1' },
-    data: { type: 'string', default: '../shared/datasets/trashnet/train' },
-    iterations: { type: 'string', default: '300' },
-    warmup: { type: 'string', default: '30' },
-  },
-});
+const USAGE = `usage: npm run bench:vision -- [options]
+
+Times the runtime's own classify() on 1280x720 JPEG frames, single-threaded, against a bare sharp
+decode-and-resize plus a bare session.run measured in the same run; prints p50/p99/mean per stage and
+the targets (total p50 <= ${TARGETS.p50Ms} ms, p99 <= ${TARGETS.p99Ms} ms, ratio total/bare <= ${TARGETS.ratio}).
+
+  --model DIR       model directory; without a manifest there, a built CNN of similar cost (default models/packaging-v1)
+  --data DIR        folder per class; 4 photos of each are upscaled to frames, else 12 synthetic frames
+                    (default ../shared/datasets/trashnet/train)
+  --iterations N    measured rounds (default 300)
+  --warmup N        rounds run first and not measured (default 30)
+  -h, --help        print this and exit
+`;
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        model: { type: 'string', default: 'models/packaging-v1' },
+        data: { type: 'string', default: '../shared/datasets/trashnet/train' },
+        iterations: { type: 'string', default: '300' },
+        warmup: { type: 'string', default: '30' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench:vision: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const args = parseArguments();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const iterations = Number(args.iterations);
 const warmup = Number(args.warmup);
 

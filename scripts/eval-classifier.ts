@@ -5,7 +5,7 @@
  * any training/serving skew shows against the trainer's own figures.
  *
  *   npm run eval:vision -- --model models/packaging-v1 --data ../shared/datasets/trashnet/train \
- *       [--split models/packaging-v1/validation-split.json] [--label-map file.json] [--min-confidence 0.6] [--json out.json]
+ *       [--split models/packaging-v1/validation-split.json] [--label-map file.json] [--min-confidence 0.6] [--json out.json] [--write-card]
  *
  * --data is a folder per class (the folder name is the true label). With
  * --split only the listed files are used (paths relative to --data, as the
@@ -15,7 +15,9 @@
  * "emptyValidation" list or folder relative to the model directory), or else
  * every image in <model>/empty-validation/, where the trainer writes them.
  * Prints accuracy, per-class precision/recall and the confusion matrix; exits
- * 1 when a listed file is missing, an image fails, or the model does not load.
+ * 1 when a listed file is missing, an image fails, or the model does not load,
+ * 2 on bad arguments. --write-card (with --split) fills the model card's
+ * "Measured through the runtime" section with these figures.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -25,6 +27,7 @@ import { createSilentLogger } from '../src/ops/logger.js';
 import { ConfusionMatrix } from '../src/vision/confusion-matrix.js';
 import { readManifest, type ModelManifest } from '../src/vision/model-manifest.js';
 import { OnnxClassifier } from '../src/vision/onnx-classifier.js';
+import { renderRuntimeSection, replaceRuntimeSection } from './model-card-runtime.js';
 
 const EMPTY_VALIDATION_DIR = 'empty-validation';
 const IMAGE = /\.(jpe?g|png)$/i;
@@ -43,16 +46,56 @@ interface Sample {
   origin: 'data' | 'empty-validation';
 }
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: 'string', default: 'models/packaging-v1' },
-    data: { type: 'string', default: '../shared/datasets/trashnet/train' },
-    split: { type: 'string' },
-    'label-map': { type: 'string' },
-    'min-confidence': { type: 'string' },
-    json: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run eval:vision -- [options]
+
+Classifies every image through the kiosk's own path (sharp preprocessing + onnxruntime-node) and prints
+accuracy, the share decided at the confidence threshold, per-label precision/recall and the confusion matrix.
+
+  --model DIR           model directory with manifest.json (default models/packaging-v1)
+  --data DIR            folder per class; the folder name is the true label (default ../shared/datasets/trashnet/train)
+  --split FILE          only the files listed in this validation-split.json, plus the model's empty-validation/ images;
+                        without it every image is used, training images included, and there is no comparison with
+                        the trainer's validation accuracy
+  --label-map FILE      evaluate through a label map (the folder names must then be kiosk labels)
+  --min-confidence N    threshold for the "decided" line (default: the manifest's thresholds.minConfidence, else 0.6)
+  --json FILE           also write the figures to FILE
+  --write-card          fill the "Measured through the runtime" section of <model>/MODEL_CARD.md (needs --split)
+  -h, --help            print this and exit
+
+Exit status: 0 done, 1 a listed file is missing, an image failed or the model did not load, 2 bad arguments.
+`;
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        model: { type: 'string', default: 'models/packaging-v1' },
+        data: { type: 'string', default: '../shared/datasets/trashnet/train' },
+        split: { type: 'string' },
+        'label-map': { type: 'string' },
+        'min-confidence': { type: 'string' },
+        json: { type: 'string' },
+        'write-card': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`eval:vision: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const args = parseArguments();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args['write-card'] && (!args.split || args['label-map'])) {
+  process.stderr.write(
+    `eval:vision: --write-card needs --split (the card's figures are for held-out images) and no --label-map (they are for the model's own labels)\n`,
+  );
+  process.exit(2);
+}
 
 async function main(): Promise<number> {
   const modelDir = resolve(args.model);
@@ -106,7 +149,8 @@ async function main(): Promise<number> {
     `data:    ${samples.length - fromEmpty} images from ${dataRoot}${fromEmpty > 0 ? ` + ${fromEmpty} empty-validation images` : ''}${args.split ? ` (split ${resolve(args.split)})` : ' (every image: includes training data unless --split is given)'}`,
     `path:    runtime preprocessing (sharp) + onnxruntime-node; mean ${(preprocessMs / Math.max(1, matrix.size)).toFixed(2)} ms preprocessing, ${(inferenceMs / Math.max(1, matrix.size)).toFixed(2)} ms inference`,
     '',
-    `accuracy ${percent(matrix.accuracy())} of ${matrix.size}${trainerFigure(manifest, matrix.accuracy())}`,
+    // Only a held-out split is comparable with the trainer's validation figure.
+    `accuracy ${percent(matrix.accuracy())} of ${matrix.size}${args.split ? trainerFigure(manifest, matrix.accuracy()) : ''}`,
     `at confidence >= ${threshold}: ${percent(confident.size / Math.max(1, matrix.size))} of items decided, ${percent(confident.accuracy())} of those right`,
     '',
     ...metricsTable(matrix),
@@ -131,7 +175,50 @@ async function main(): Promise<number> {
     };
     writeFileSync(resolve(args.json), `${JSON.stringify(report, null, 2)}\n`);
   }
-  return failures.length > 0 ? 1 : 0;
+  if (failures.length > 0) return 1;
+  if (args['write-card']) writeCard(modelDir, manifest, { samples: samples.length, fromEmpty, matrix, confident, threshold, preprocessMs, inferenceMs });
+  return 0;
+}
+
+interface Measured {
+  samples: number;
+  fromEmpty: number;
+  matrix: ConfusionMatrix;
+  confident: ConfusionMatrix;
+  threshold: number;
+  preprocessMs: number;
+  inferenceMs: number;
+}
+
+/** Fills <model>/MODEL_CARD.md's "Measured through the runtime" section; creates the card if there is none. */
+function writeCard(modelDir: string, manifest: ModelManifest, m: Measured): void {
+  const cardPath = join(modelDir, 'MODEL_CARD.md');
+  const card = existsSync(cardPath) ? readFileSync(cardPath, 'utf8') : `# Model card: ${manifest.name}\n`;
+  const command = ['npm run eval:vision --', '--model', args.model, '--data', args.data, '--split', args.split];
+  if (args['min-confidence'] !== undefined) command.push('--min-confidence', args['min-confidence']);
+  const images = Math.max(1, m.matrix.size);
+  const section = renderRuntimeSection({
+    command: command.join(' '),
+    date: new Date().toISOString().slice(0, 10),
+    onnxruntimeVersion: onnxruntimeVersion(),
+    photos: m.samples - m.fromEmpty,
+    emptyImages: m.fromEmpty,
+    matrix: m.matrix,
+    trainerAccuracy: manifest.training?.validationAccuracy,
+    threshold: m.threshold,
+    decidedFraction: m.confident.size / images,
+    decidedAccuracy: m.confident.accuracy(),
+    meanPreprocessMs: m.preprocessMs / images,
+    meanInferenceMs: m.inferenceMs / images,
+  });
+  writeFileSync(cardPath, replaceRuntimeSection(card, section));
+  process.stdout.write(`\nwrote the "Measured through the runtime" section of ${cardPath}\n`);
+}
+
+/** The onnxruntime-node actually installed (package.json pins it, but node_modules is what ran). */
+function onnxruntimeVersion(): string {
+  const file = join(import.meta.dirname, '..', 'node_modules', 'onnxruntime-node', 'package.json');
+  return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(file, 'utf8'))).version;
 }
 
 function samplesFromFolders(dataRoot: string): Sample[] {
