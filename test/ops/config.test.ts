@@ -28,7 +28,17 @@ describe('device-config', () => {
 
   it('fills defaults in one place', () => {
     const { config } = loadDeviceConfig(join(projectRoot, 'device-config', 'default.json'));
-    expect(config.sync).toEqual({ batchMaxEvents: 50, batchMaxBytes: 65536, inFlightMax: 10 });
+    expect(config.sync).toEqual({
+      batchMaxEvents: 200,
+      batchMaxBytes: 131072,
+      inFlightMax: 16,
+      ackTimeoutMs: 60_000,
+      unackedMaxEvents: 20_000,
+      backlog: { eventsPerSecond: 2000, startJitterMs: 10_000 },
+    });
+    expect(config.store).toEqual({ path: './data/kiosk.db', budgetBytes: 512 * 1024 * 1024, reserveFreeBytes: 64 * 1024 * 1024 });
+    expect(config.telemetry).toEqual({ intervalMs: 60_000, batchMaxSamples: 60 });
+    expect(config.fleet.keys).toEqual([]);
     expect(config.deposit.minConfidence).toBe(0.6);
     expect(config.broker.keepaliveSeconds).toBe(30);
   });
