@@ -17,6 +17,9 @@ import {
   ModelUpdatedPayload,
   ModelUpdateFailedPayload,
 } from '../src/protocol/events.js';
+import { CommandResult, KioskCommand } from '../src/protocol/commands.js';
+import { ShadowDesired, ShadowReported } from '../src/protocol/shadow.js';
+import { SignedDocument } from '../src/protocol/signed.js';
 import { KioskStatus } from '../src/protocol/status.js';
 import { LabelMap } from '../src/vision/label-map.js';
 import { ModelManifest } from '../src/vision/model-manifest.js';
@@ -44,6 +47,11 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'console-command-payload.schema.json', title: 'payload of console.command events (technician console audit)', schema: ConsoleCommandPayload, io: 'output' },
   { file: 'model-updated-payload.schema.json', title: 'payload of model.updated events (an over-the-air model update switched models)', schema: ModelUpdatedPayload, io: 'output' },
   { file: 'model-update-failed-payload.schema.json', title: 'payload of model.update-failed events (an over-the-air model update failed or was rolled back)', schema: ModelUpdateFailedPayload, io: 'output' },
+  { file: 'signed-document.schema.json', title: 'a signed document from the backend: JWS flattened JSON serialization, EdDSA (Ed25519) with a kid', schema: SignedDocument, io: 'output' },
+  { file: 'command.schema.json', title: 'kiosk.command/1 — the signed payload of kiosk/v1/{deviceId}/commands', schema: KioskCommand, io: 'input' },
+  { file: 'command-result.schema.json', title: 'kiosk.command-result/1 — payload of kiosk/v1/{deviceId}/command-results', schema: CommandResult, io: 'output' },
+  { file: 'shadow-desired.schema.json', title: 'kiosk.shadow-desired/1 — the signed payload of the retained kiosk/v1/{deviceId}/shadow/desired', schema: ShadowDesired, io: 'output' },
+  { file: 'shadow-reported.schema.json', title: 'kiosk.shadow-reported/1 — retained payload of kiosk/v1/{deviceId}/shadow/reported', schema: ShadowReported, io: 'output' },
   { file: 'model-manifest.schema.json', title: 'kiosk-runtime model manifest (models/<name>/manifest.json), version 1', schema: ModelManifest, io: 'input' },
   { file: 'label-map.schema.json', title: 'kiosk-runtime label map (model labels -> kiosk labels), version 1', schema: LabelMap, io: 'input' },
 ];

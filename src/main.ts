@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       logRing,
       ...(consoleStdio ? { consoleStdio: { input: process.stdin, output: process.stdout } } : {}),
       onRestartRequested: (reason) => {
-        logger.warn({ reason }, 'restart requested from the console');
+        logger.warn({ reason }, 'restart requested');
         restartRequested = true;
         requestStop('restart');
       },
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       restartRequested = true;
       requestStop('config rollback');
     },
+    onConfirmed: () => running.fleet.configApplyConfirmed(),
   });
 
   let stopping = false;

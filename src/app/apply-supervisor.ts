@@ -20,6 +20,8 @@ export interface ApplySupervisorOptions {
   logger: Logger;
   /** Called after the live config was rolled back while running: stop and exit for a restart. */
   onRolledBack(reason: string): void;
+  /** Called once an apply on probation has been kept (the fleet's shadow reports it). */
+  onConfirmed?(): void;
 }
 
 /** Starts supervising; returns a function that cancels a pending health wait (at shutdown). */
@@ -32,6 +34,7 @@ export function superviseApply(options: ApplySupervisorOptions): () => void {
   const confirm = (): void => {
     guard.confirm(pending);
     reportApplyOutcome(options);
+    options.onConfirmed?.();
   };
   if (!pending.requireBroker || uplink.isConnected) {
     confirm();

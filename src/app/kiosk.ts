@@ -24,6 +24,7 @@ import { MqttUplink } from '../sync/mqtt-uplink.js';
 import { OutboxSync } from '../sync/outbox-sync.js';
 import { TelemetryReporter } from '../sync/telemetry-reporter.js';
 import { takeKioskSnapshot } from './telemetry-snapshot.js';
+import { FleetLink } from './fleet/fleet-link.js';
 import type { Classifier } from '../vision/classifier.js';
 import { createClassifier } from '../vision/create-classifier.js';
 import { decisionRulesFrom } from '../vision/decision-rules.js';
@@ -62,6 +63,8 @@ export class Kiosk {
   readonly telemetryStore: TelemetryStore;
   readonly budget: StorageBudget;
   readonly telemetry: TelemetryReporter;
+  /** Commands and the config shadow from the backend (src/app/fleet/). */
+  readonly fleet: FleetLink;
   /** Technician consoles: on console.port and/or stdio; none when neither is configured. */
   readonly consoles: ConsoleService[];
   private readonly metrics: ProcessMetrics;
@@ -130,6 +133,19 @@ export class Kiosk {
       deviceParts: { settings: this.settings, logger },
       settingsParts: { configFile: options.configFile, settings: this.settings, logger },
     });
+    this.fleet = new FleetLink({
+      config,
+      configFile: options.configFile,
+      clock,
+      logger: logger.child({ component: 'fleet' }),
+      db,
+      settings: this.settings,
+      uplink: this.uplink,
+      gpio: this.devices.gpio,
+      camera: this.devices.camera,
+      flow: this.flow,
+      kiosk: facade,
+    });
     this.consoles = createKioskConsoles({ config, clock, logger, facade, store: this.store, settings: this.settings, stdio: options.consoleStdio });
   }
 
@@ -156,6 +172,9 @@ export class Kiosk {
       logger.info({ drained, queue: this.store.stats() }, 'outbox flushed');
       this.sync.stop();
     });
+    // Before the uplink: the first connection's retained desired config and any command find their listeners.
+    this.stack.push(() => this.fleet.stop());
+    this.fleet.start();
     this.sync.start();
     this.uplink.start();
     this.stack.push(() => this.flow.stop());

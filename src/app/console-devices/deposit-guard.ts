@@ -1,4 +1,4 @@
-import type { DepositFlow } from '../../deposit/deposit-flow.js';
+import type { DepositFlow, DepositState } from '../../deposit/deposit-flow.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 
 /**
@@ -13,4 +13,12 @@ export function requireIdleFlow(flow: Pick<DepositFlow, 'state'>, action: string
       depositState: flow.state,
     });
   }
+}
+
+/** States in which no consumer's deposit is under way: the flow holds no item (it may hold the door locked, while paused). */
+export const NO_DEPOSIT_STATES: ReadonlySet<DepositState> = new Set<DepositState>(['idle', 'paused', 'out-of-service']);
+
+/** Like requireIdleFlow, for an action that is also safe while intake is paused or the kiosk is out of service (unlocking the door). */
+export function requireNoDeposit(flow: Pick<DepositFlow, 'state'>, action: string): void {
+  if (!NO_DEPOSIT_STATES.has(flow.state)) requireIdleFlow(flow, action);
 }

@@ -5,7 +5,7 @@ import type { Gpio } from '../../hardware/gpio/gpio.js';
 import type { DeviceConfig } from '../../ops/config/schema.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
-import { requireIdleFlow } from './deposit-guard.js';
+import { requireIdleFlow, requireNoDeposit } from './deposit-guard.js';
 
 export interface GpioConsoleParts {
   config: DeviceConfig;
@@ -44,6 +44,28 @@ export class GpioConsole {
     });
   }
 
+  /**
+   * The backend's door.unlock: the lock output unlocked (logical false;
+   * deposit.doorLock true = locked) for `ms`, then back to what it was. Also
+   * while intake is paused (the door is locked then) or the kiosk is out of
+   * service, never during a deposit; a deposit or any other change of the
+   * flow's state meanwhile ends it at once and leaves the lock to the flow.
+   */
+  unlockDoor(ms: number, signal: AbortSignal): Promise<GpioPulseView> {
+    const lock = this.parts.config.deposit.doorLock;
+    return this.actuate(
+      'unlock the door',
+      [lock],
+      ms,
+      signal,
+      async (step) => {
+        await this.parts.gpio.write(lock, false);
+        await delay(ms, undefined, { signal: step });
+      },
+      requireNoDeposit,
+    );
+  }
+
   moveDiverter(bin: string, ms: number, signal: AbortSignal): Promise<GpioPulseView> {
     const { bins } = this.parts.config;
     const diverter = Object.hasOwn(bins, bin) ? bins[bin]?.diverter : undefined;
@@ -68,15 +90,23 @@ export class GpioConsole {
     await this.parts.gpio.write(line, false);
   }
 
-  private async actuate(action: string, lines: string[], ms: number, signal: AbortSignal, run: (step: AbortSignal) => Promise<void>): Promise<GpioPulseView> {
+  private async actuate(
+    action: string,
+    lines: string[],
+    ms: number,
+    signal: AbortSignal,
+    run: (step: AbortSignal) => Promise<void>,
+    guard: (flow: Pick<DepositFlow, 'state'>, action: string) => void = requireIdleFlow,
+  ): Promise<GpioPulseView> {
     const { gpio, flow, logger, config } = this.parts;
-    requireIdleFlow(flow, action);
+    guard(flow, action);
+    const startState = flow.state;
     const before = new Map(lines.map((line) => [line, gpio.read(line)]));
     const step = new AbortController();
     const onState = (state: DepositState): void => {
-      if (state !== 'idle') {
-        step.abort(new KioskError(ErrorCode.ConsoleDepositInProgress, `stopped: a deposit started (${state}) while the console could ${action}`, { action }));
-      }
+      if (state === startState) return;
+      const why = startState === 'idle' ? `a deposit started (${state})` : `the deposit flow changed from ${startState} to ${state}`;
+      step.abort(new KioskError(ErrorCode.ConsoleDepositInProgress, `stopped: ${why} while the console could ${action}`, { action }));
     };
     const onCancel = (): void => step.abort(signal.reason);
     flow.on('state', onState);
@@ -91,9 +121,10 @@ export class GpioConsole {
     } finally {
       flow.off('state', onState);
       signal.removeEventListener('abort', onCancel);
-      const depositRunning = flow.state !== 'idle';
+      // The flow moved on (a deposit started, intake resumed): it has set the door lock itself and owns it now.
+      const flowMoved = flow.state !== startState;
       for (const [line, value] of before) {
-        if (depositRunning && line === config.deposit.doorLock) continue;
+        if (flowMoved && line === config.deposit.doorLock) continue;
         await gpio.write(line, value).catch((error: unknown) => logger.error({ err: error, line }, 'cannot restore a gpio line after a console test'));
       }
     }

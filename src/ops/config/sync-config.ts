@@ -95,6 +95,13 @@ export const FleetConfig = z
       .max(16)
       .default([])
       .describe('several keys allow rotation: the new key is added before the old one is retired'),
+    applyHealthTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(600_000)
+      .default(60_000)
+      .describe('after a config from the fleet (shadow or config.update) is applied and the kiosk restarted, it must start and reach the broker within this, or the last-known-good config is restored'),
   })
   .strict();
 
