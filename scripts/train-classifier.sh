@@ -17,6 +17,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 
+# --help: this script's header, then the trainer's options when its packages are there (help never installs anything).
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help)
+      sed -n '2,/^set -euo pipefail$/p' scripts/train-classifier.sh | sed -e '$d' -e 's/^# \{0,1\}//'
+      echo
+      if "$PY" -c 'import torch, torchvision, PIL, numpy' >/dev/null 2>&1; then exec "$PY" scripts/train/train_classifier.py --help; fi
+      echo "The trainer's own options need python3-torch python3-torchvision python3-pil python3-numpy; run this again once they are installed."
+      exit 0
+      ;;
+  esac
+done
+
 if ! "$PY" -c 'import torch, torchvision, PIL, numpy' >/dev/null 2>&1; then
   pkgs=(python3-torch python3-torchvision python3-pil python3-numpy)
   if [ "$(id -u)" -ne 0 ]; then
@@ -39,7 +52,6 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --data=*) data="${args[i]#--data=}" ;;
     --out) out="${args[i + 1]:-}" ;;
     --out=*) out="${args[i]#--out=}" ;;
-    -h | --help) exec "$PY" scripts/train/train_classifier.py --help ;;
   esac
 done
 
