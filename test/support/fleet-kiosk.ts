@@ -36,7 +36,7 @@ export function makeFleetKeys(): FleetKeys {
 }
 
 /** Config for a fast simulated kiosk that trusts `keys`; one scenario item, played at once, so the world is the test's afterwards. */
-export function writeFleetKiosk(dir: TempDir, options: { brokerUrl: string; keys: FleetKeys; applyHealthTimeoutMs?: number; overrides?: Record<string, unknown> }): TestKioskFiles {
+export function writeFleetKiosk(dir: TempDir, options: { brokerUrl: string; keys: Pick<FleetKeys, 'entries'>; applyHealthTimeoutMs?: number; overrides?: Record<string, unknown> }): TestKioskFiles {
   return writeTestKiosk(dir, {
     brokerUrl: options.brokerUrl,
     deviceId: FLEET_DEVICE_ID,
