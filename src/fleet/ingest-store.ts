@@ -11,7 +11,7 @@ export interface DeviceProgress {
   maxSeq: number;
   events: number;
   duplicates: number;
-  /** Same (deviceId, seq) arrived with different bytes: a kiosk bug or a replaced database. */
+  /** Same (deviceId, seq) arrived as a different event (another id): a kiosk bug or a replaced database. */
   conflicts: number;
   /** Missing seq ranges between ackedSeq and maxSeq (inclusive bounds), at most 20. */
   gaps: Array<[number, number]>;
@@ -27,6 +27,13 @@ export interface StoreOutcome {
   acks: Map<string, number>;
 }
 
+/** One validated message: the kiosk's exact payload and the events it carries. */
+export interface IncomingBatch {
+  deviceId: string;
+  payload: string;
+  events: readonly IncomingEvent[];
+}
+
 interface DeviceState {
   acked: number;
   maxSeq: number;
@@ -37,14 +44,25 @@ interface DeviceState {
   conflicts: number;
 }
 
+/*
+ * Messages are kept whole, as the kiosk sent them (its bytes, no re-encoding), and each event is indexed by
+ * (device_id, seq) into its message. Index rows are small, so storing a batch costs one payload row and one
+ * short row per event; a message whose events were all stored before is not kept again.
+ */
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
+  CREATE TABLE IF NOT EXISTS messages (
+    id          INTEGER PRIMARY KEY,
     device_id   TEXT    NOT NULL,
-    seq         INTEGER NOT NULL,
-    id          TEXT    NOT NULL,
-    type        TEXT    NOT NULL,
-    body        TEXT    NOT NULL,
-    received_at TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,
+    received_at TEXT    NOT NULL
+  ) STRICT;
+  CREATE TABLE IF NOT EXISTS events (
+    device_id  TEXT    NOT NULL,
+    seq        INTEGER NOT NULL,
+    event_id   TEXT    NOT NULL,
+    type       TEXT    NOT NULL,
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    position   INTEGER NOT NULL,
     PRIMARY KEY (device_id, seq)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS devices (
@@ -74,8 +92,10 @@ const SCHEMA = `
  */
 export class IngestStore {
   private readonly db: Database;
-  private readonly insert: Statement<[string, number, string, string, string, string]>;
-  private readonly selectBody: Statement<[string, number], { body: string }>;
+  private readonly insertMessage: Statement<[string, string, string]>;
+  private readonly deleteMessage: Statement<[number | bigint]>;
+  private readonly insertEvent: Statement<[string, number, string, string, number | bigint, number]>;
+  private readonly selectEventId: Statement<[string, number], { event_id: string }>;
   private readonly upsertDevice: Statement<[string, number, number, number, number, number]>;
   private readonly devices = new Map<string, DeviceState>();
 
@@ -85,16 +105,18 @@ export class IngestStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
-    this.insert = this.db.prepare('INSERT OR IGNORE INTO events (device_id, seq, id, type, body, received_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.selectBody = this.db.prepare('SELECT body FROM events WHERE device_id = ? AND seq = ?');
+    this.insertMessage = this.db.prepare('INSERT INTO messages (device_id, payload, received_at) VALUES (?, ?, ?)');
+    this.deleteMessage = this.db.prepare('DELETE FROM messages WHERE id = ?');
+    this.insertEvent = this.db.prepare('INSERT OR IGNORE INTO events (device_id, seq, event_id, type, message_id, position) VALUES (?, ?, ?, ?, ?, ?)');
+    this.selectEventId = this.db.prepare('SELECT event_id FROM events WHERE device_id = ? AND seq = ?');
     this.upsertDevice = this.db.prepare(
       'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
     );
   }
 
-  /** Stores many batches in one transaction (group commit). */
-  store(batches: ReadonlyArray<{ deviceId: string; events: readonly IncomingEvent[] }>, receivedAt: string): StoreOutcome {
+  /** Stores many messages in one transaction (group commit). */
+  store(batches: readonly IncomingBatch[], receivedAt: string): StoreOutcome {
     const outcome: StoreOutcome = { stored: 0, duplicates: 0, acks: new Map() };
     this.db.transaction(() => {
       const touched = new Set<string>();
@@ -102,9 +124,11 @@ export class IngestStore {
       for (const batch of batches) {
         const state = this.device(batch.deviceId);
         touched.add(batch.deviceId);
+        const messageId = this.insertMessage.run(batch.deviceId, batch.payload, receivedAt).lastInsertRowid;
+        let fresh = 0;
         for (const event of batch.events) {
-          if (this.insert.run(batch.deviceId, event.seq, event.id, event.type, event.body, receivedAt).changes === 1) {
-            outcome.stored += 1;
+          if (this.insertEvent.run(batch.deviceId, event.seq, event.id, event.type, messageId, event.index).changes === 1) {
+            fresh += 1;
             state.events += 1;
             state.maxSeq = Math.max(state.maxSeq, event.seq);
             if (event.seq > state.acked) state.above.add(event.seq);
@@ -112,9 +136,11 @@ export class IngestStore {
             outcome.duplicates += 1;
             state.duplicates += 1;
             repeated.add(batch.deviceId);
-            if (this.selectBody.get(batch.deviceId, event.seq)?.body !== event.body) state.conflicts += 1;
+            if (this.selectEventId.get(batch.deviceId, event.seq)?.event_id !== event.id) state.conflicts += 1;
           }
         }
+        outcome.stored += fresh;
+        if (fresh === 0) this.deleteMessage.run(messageId);
       }
       for (const deviceId of touched) {
         const state = this.device(deviceId);
@@ -148,9 +174,20 @@ export class IngestStore {
     return (this.db.prepare('SELECT device_id FROM devices ORDER BY device_id').all() as Array<{ device_id: string }>).map((row) => row.device_id);
   }
 
-  /** Stored events of one device in seq order (tests, tools). */
+  /** Stored events of one device in seq order, each as the kiosk sent it (tests, tools; not a hot path). */
   eventsOf(deviceId: string): Array<{ seq: number; type: string; body: string }> {
-    return this.db.prepare('SELECT seq, type, body FROM events WHERE device_id = ? ORDER BY seq').all(deviceId) as Array<{ seq: number; type: string; body: string }>;
+    const rows = this.db
+      .prepare('SELECT e.seq, e.type, e.position, m.id AS message_id, m.payload FROM events e JOIN messages m ON m.id = e.message_id WHERE e.device_id = ? ORDER BY e.seq')
+      .all(deviceId) as Array<{ seq: number; type: string; position: number; message_id: number; payload: string }>;
+    const parsed = new Map<number, unknown[]>();
+    return rows.map((row) => {
+      let events = parsed.get(row.message_id);
+      if (!events) {
+        events = (JSON.parse(row.payload) as { events: unknown[] }).events;
+        parsed.set(row.message_id, events);
+      }
+      return { seq: row.seq, type: row.type, body: JSON.stringify(events[row.position]) };
+    });
   }
 
   parkedCount(): number {

@@ -18,8 +18,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../ops/logger.js';
 import { ACK_SCHEMA, type EventsAck } from '../protocol/ack.js';
 import { parseTopic, topicFor, topicSettings, TOPIC_ROOT } from '../protocol/topics.js';
-import { BatchValidator, type IncomingEvent } from './batch-validator.js';
-import { IngestStore, type DeviceProgress } from './ingest-store.js';
+import { BatchValidator } from './batch-validator.js';
+import { IngestStore, type DeviceProgress, type IncomingBatch } from './ingest-store.js';
 
 export interface IngestOptions {
   url: string;
@@ -51,16 +51,11 @@ export interface IngestEvents {
   acknowledged: [deviceId: string, ackedSeq: number];
 }
 
-interface Queued {
-  deviceId: string;
-  events: IncomingEvent[];
-}
-
 export class Ingest extends EventEmitter<IngestEvents> {
   readonly store: IngestStore;
   private readonly validator = new BatchValidator();
   private readonly clients: MqttClient[] = [];
-  private queue: Queued[] = [];
+  private queue: IncomingBatch[] = [];
   private flushScheduled = false;
   private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0 };
   private stopped = false;
@@ -131,7 +126,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       this.options.logger.warn({ topic, reason: verdict.reason, detail: verdict.detail }, 'message parked');
       return;
     }
-    this.queue.push({ deviceId: verdict.deviceId, events: verdict.events });
+    this.queue.push({ deviceId: verdict.deviceId, payload: verdict.payload, events: verdict.events });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // Everything that arrived in this turn of the event loop commits together: one fsync for many messages.

@@ -1,0 +1,216 @@
+/**
+ * Sync benchmark (npm run bench:sync): a backlog drained from the SQLite
+ * outbox to mosquitto until the reference ingest (a separate process) has
+ * acknowledged every event, on plain loopback and through a TCP proxy adding
+ * 50 ms each way (a kiosk on LTE), against mosquitto with its default
+ * set_tcp_nodelay false and with true. Each real drain is compared with the
+ * naive path measured in the same run: one event per publish, awaiting each
+ * PUBACK. Also: durable enqueue (append, fsync'd) events/s, and RSS while
+ * draining backlogs from 10k to 1M events.
+ *
+ *   npm run bench:sync [-- --events 100000] [--rss-sizes 10000,100000,1000000] [--naive-seconds 5] [--help]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { createSystemClock } from '../src/ops/clock.js';
+import { DeviceConfig } from '../src/ops/config/schema.js';
+import { SyncConfig } from '../src/ops/config/sync-config.js';
+import { createSilentLogger } from '../src/ops/logger.js';
+import type { EventsAck } from '../src/protocol/ack.js';
+import { EVENTS_BATCH_SCHEMA } from '../src/protocol/events.js';
+import { topicFor } from '../src/protocol/topics.js';
+import { openDatabase } from '../src/store/database.js';
+import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { MqttUplink } from '../src/sync/mqtt-uplink.js';
+import { OutboxSync } from '../src/sync/outbox-sync.js';
+import { startIngest, startLatencyProxy, startMosquitto, type Child } from './bench/children.js';
+import { depositEvent, fillOutbox } from './bench/outbox-fill.js';
+
+const TARGETS = { loopback: 100_000, lte: 20_000, ratio: 10 };
+const USAGE = `usage: npm run bench:sync -- [options]
+
+  --events N           backlog drained per run (default 100000)
+  --rss-sizes LIST     backlogs for the RSS series, comma-separated (default 10000,100000,1000000; "" skips it)
+  --naive-seconds S    how long each naive run publishes (default 5)
+  --delay-ms MS        one-way delay of the LTE proxy (default 50)
+  -h, --help           print this and exit
+`;
+
+function parseArguments() {
+  try {
+    return parseArgs({
+      options: {
+        events: { type: 'string', default: '100000' },
+        'rss-sizes': { type: 'string', default: '10000,100000,1000000' },
+        'naive-seconds': { type: 'string', default: '5' },
+        'delay-ms': { type: 'string', default: '50' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench:sync: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const args = parseArguments();
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const EVENTS = Number(args.events);
+const RSS_SIZES = args['rss-sizes'] ? args['rss-sizes'].split(',').map(Number) : [];
+const NAIVE_SECONDS = Number(args['naive-seconds']);
+const DELAY_MS = Number(args['delay-ms']);
+
+const work = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+const logger = createSilentLogger();
+let runs = 0;
+const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+interface DrainResult {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  rssMaxMb: number;
+  rssStartMb: number;
+}
+
+/** The kiosk's real drain: outbox → OutboxSync → MqttUplink, timed until the backend's watermark covers the backlog. */
+async function realDrain(url: string, events: number): Promise<DrainResult> {
+  runs += 1;
+  const deviceId = `bench-kiosk-${process.pid}-${runs}`;
+  const file = join(work, `${deviceId}.db`);
+  fillOutbox(file, deviceId, events);
+  global.gc?.();
+  const clock = createSystemClock();
+  const store = new SqliteEventStore(openDatabase(file, logger), deviceId, clock, logger);
+  const broker = DeviceConfig.shape.broker.parse({ url, reconnect: { initialMs: 50, maxMs: 500 } });
+  const uplink = new MqttUplink({ broker, deviceId, stationId: 'bench', runtimeVersion: 'bench', clock, logger });
+  // Production defaults, except the backlog's rate limit and start wait: those are fleet policy, this measures capacity.
+  const settings = SyncConfig.parse({ backlog: { eventsPerSecond: 0, startJitterMs: 0 } });
+  const sync = new OutboxSync({ store, uplink, deviceId, settings, logger });
+  const rssStart = process.memoryUsage().rss;
+  let rssMax = rssStart;
+  const sampler = setInterval(() => {
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }, 50);
+  const started = performance.now();
+  const done = new Promise<void>((resolve) => {
+    sync.on('acknowledged', (ackedSeq) => {
+      if (ackedSeq >= events) resolve();
+    });
+  });
+  sync.start();
+  uplink.start();
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  sync.stop();
+  await uplink.stop();
+  store.close();
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  return { events, seconds, eventsPerSecond: events / seconds, rssMaxMb: mb(rssMax), rssStartMb: mb(rssStart) };
+}
+
+/** The naive path: one event per message, each publish awaiting its PUBACK; then the wait for the backend's acknowledgement. */
+async function naiveDrain(url: string, seconds: number): Promise<DrainResult> {
+  runs += 1;
+  const deviceId = `bench-naive-${process.pid}-${runs}`;
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+  let acked = 0;
+  client.on('message', (_topic, payload) => {
+    acked = Math.max(acked, (JSON.parse(payload.toString()) as EventsAck).ackedSeq);
+  });
+  await client.subscribeAsync(topicFor('ack', deviceId), { qos: 1 });
+  const bootId = '6750e39c-0c12-4b27-894c-fb1a3f92faf1';
+  const started = performance.now();
+  let seq = 0;
+  while (performance.now() - started < seconds * 1000) {
+    seq += 1;
+    const body = `{"schema":"${EVENTS_BATCH_SCHEMA}","deviceId":"${deviceId}","events":[${JSON.stringify(depositEvent(deviceId, seq, bootId))}]}`;
+    await client.publishAsync(topicFor('events', deviceId), body, { qos: 1 });
+  }
+  while (acked < seq) await new Promise((resolve) => setTimeout(resolve, 5));
+  const elapsed = (performance.now() - started) / 1000;
+  await client.endAsync();
+  return { events: seq, seconds: elapsed, eventsPerSecond: seq / elapsed, rssMaxMb: 0, rssStartMb: 0 };
+}
+
+/** Durable enqueue: SqliteEventStore.append, each event fsync'd before it returns (what a deposit costs). */
+function durableEnqueue(count: number): { eventsPerSecond: number } {
+  const file = join(work, 'enqueue.db');
+  const store = new SqliteEventStore(openDatabase(file, logger), 'bench-enqueue', createSystemClock(), logger);
+  const event = depositEvent('bench-enqueue', 1, '6750e39c-0c12-4b27-894c-fb1a3f92faf1');
+  if (event.type !== 'deposit.accepted') throw new Error('depositEvent makes deposit.accepted events');
+  const started = performance.now();
+  for (let i = 0; i < count; i += 1) store.append({ type: 'deposit.accepted', payload: event.payload });
+  const seconds = (performance.now() - started) / 1000;
+  store.close();
+  return { eventsPerSecond: count / seconds };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const rows: string[][] = [];
+const children: Child[] = [];
+const verdicts: string[] = [];
+try {
+  const enqueue = durableEnqueue(2000);
+  for (const noDelay of [false, true]) {
+    const broker = await startMosquitto(noDelay);
+    children.push(broker);
+    const proxy = await startLatencyProxy(broker.port, DELAY_MS);
+    children.push(proxy);
+    const ingest = await startIngest(`mqtt://127.0.0.1:${broker.port}`, join(work, `ingest-${noDelay}.db`));
+    for (const [path, port, target] of [
+      ['loopback', broker.port, TARGETS.loopback],
+      [`+${DELAY_MS} ms each way`, proxy.port, TARGETS.lte],
+    ] as const) {
+      const url = `mqtt://127.0.0.1:${port}`;
+      const real = await realDrain(url, EVENTS);
+      const naive = await naiveDrain(url, NAIVE_SECONDS);
+      const ratio = real.eventsPerSecond / naive.eventsPerSecond;
+      const name = `nodelay ${noDelay ? 'true ' : 'false'} ${path}`;
+      rows.push([name, fmt(real.eventsPerSecond), real.seconds.toFixed(2), fmt(naive.eventsPerSecond), `${ratio.toFixed(1)}x`, `${real.rssStartMb}→${real.rssMaxMb}`]);
+      verdicts.push(`${name}: ${real.eventsPerSecond >= target ? 'MEETS' : 'MISSES'} ${fmt(target)}/s, ${ratio >= TARGETS.ratio ? 'MEETS' : 'MISSES'} ${TARGETS.ratio}x naive`);
+    }
+    await ingest.stop();
+    await proxy.stop();
+    await broker.stop();
+    children.length = 0;
+  }
+  process.stdout.write(`\nsync drain: ${fmt(EVENTS)}-event backlog until the ingest acknowledged all (events/s)\n`);
+  const header = ['broker / path', 'real ev/s', 'real s', 'naive ev/s', 'real/naive', 'RSS MB start→max'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`durable enqueue (append, fsync'd per event): ${fmt(enqueue.eventsPerSecond)} events/s\n`);
+  for (const verdict of verdicts) process.stdout.write(`target ${verdict}\n`);
+
+  if (RSS_SIZES.length > 0) {
+    const broker = await startMosquitto(true);
+    children.push(broker);
+    const ingest = await startIngest(`mqtt://127.0.0.1:${broker.port}`, join(work, 'ingest-rss.db'));
+    process.stdout.write('\nRSS while draining (loopback, nodelay true)\nbacklog      ev/s      RSS MB start→max\n');
+    const series: DrainResult[] = [];
+    for (const size of RSS_SIZES) {
+      const result = await realDrain(`mqtt://127.0.0.1:${broker.port}`, size);
+      series.push(result);
+      process.stdout.write(`${fmt(size).padEnd(12)} ${fmt(result.eventsPerSecond).padEnd(9)} ${result.rssStartMb}→${result.rssMaxMb}\n`);
+    }
+    const first = series[0]!;
+    const last = series.at(-1)!;
+    process.stdout.write(`RSS growth ${fmt(first.events)}→${fmt(last.events)} events: ${(last.rssMaxMb - last.rssStartMb).toFixed(1)} MB vs ${(first.rssMaxMb - first.rssStartMb).toFixed(1)} MB over start\n`);
+    await ingest.stop();
+    await broker.stop();
+    children.length = 0;
+  }
+} finally {
+  for (const child of children.reverse()) await child.stop().catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}

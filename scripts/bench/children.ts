@@ -1,0 +1,114 @@
+/** Child processes a sync benchmark runs against: mosquitto, the latency proxy, the reference ingest. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface Child {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Waits for the first stdout line the child prints that parses as JSON with `key`. */
+function firstJsonLine(child: ChildProcess, key: string, what: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 20_000);
+    lines.on('line', (line) => {
+      try {
+        const value = JSON.parse(line) as Record<string, unknown>;
+        if (key in value) {
+          clearTimeout(timer);
+          resolve(value);
+        }
+      } catch {
+        // not a JSON line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${String(code)}`)));
+  });
+}
+
+async function listening(port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** mosquitto as deployed: its default Nagle setting (set_tcp_nodelay false) or with set_tcp_nodelay true. */
+export async function startMosquitto(tcpNoDelay: boolean): Promise<Child> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
+  chmodSync(dir, 0o755);
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    config,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      `set_tcp_nodelay ${tcpNoDelay ? 'true' : 'false'}`,
+      // The ingest may fall behind for a moment; a queue this deep keeps the broker from dropping (the protocol would recover, slower).
+      'max_queued_messages 100000',
+      'log_type error',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await listening(port);
+  return {
+    port,
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+
+export async function startLatencyProxy(targetPort: number, delayMs: number): Promise<Child> {
+  const child = spawn(tsx, [join(import.meta.dirname, 'latency-proxy.ts'), '--target', `127.0.0.1:${targetPort}`, '--delay-ms', String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = await firstJsonLine(child, 'port', 'latency proxy');
+  return { port: Number(port), stop: () => stopChild(child) };
+}
+
+export async function startIngest(url: string, storePath: string): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(tsx, [join(import.meta.dirname, '..', 'ingest.ts'), '--url', url, '--store', storePath, '--consumers', '2', '--report-ms', '0', '--client-id-prefix', `bench-${process.pid}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await firstJsonLine(child, 'ready', 'ingest');
+  return { stop: () => stopChild(child) };
+}
