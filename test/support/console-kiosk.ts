@@ -29,13 +29,30 @@ export interface ConsoleKiosk {
  * with its console on the driver end of a real PTY and credentials provisioned
  * as at the factory. Logs go only to the ring that `logs tail` reads.
  */
-export async function startConsoleKiosk(dir: TempDir, pty: PtyPair, options: { idleLogoutMs?: number; passes?: number | null; idleMs?: number; classifier?: DeviceConfigInput['classifier']; brokerUrl?: string } = {}): Promise<ConsoleKiosk> {
+export async function startConsoleKiosk(
+  dir: TempDir,
+  pty: PtyPair,
+  options: {
+    idleLogoutMs?: number;
+    passes?: number | null;
+    idleMs?: number;
+    classifier?: DeviceConfigInput['classifier'];
+    brokerUrl?: string;
+    /** MQTT user and password of the kiosk at the broker. */
+    brokerCredentials?: { username: string; password: string };
+    sync?: DeviceConfigInput['sync'];
+  } = {},
+): Promise<ConsoleKiosk> {
   const files = writeTestKiosk(dir, {
     brokerUrl: options.brokerUrl ?? 'mqtt://127.0.0.1:1',
     deviceId: DEVICE_ID,
     scenario: { scenarioVersion: 1, passes: options.passes === undefined ? 1 : options.passes, idleMs: options.idleMs ?? 0, items: [{ label: 'paper', weightGrams: 20 }] },
     overrides: {
       ...(options.classifier === undefined ? {} : { classifier: options.classifier }),
+      ...(options.sync === undefined ? {} : { sync: options.sync }),
+      ...(options.brokerCredentials === undefined
+        ? {}
+        : { broker: { url: options.brokerUrl ?? 'mqtt://127.0.0.1:1', reconnect: { initialMs: 50, maxMs: 400 }, connectTimeoutMs: 2000, ...options.brokerCredentials } }),
       console: {
         port: { path: pty.driverPath, reconnect: { initialMs: 20, maxMs: 200 } },
         idleLogoutMs: options.idleLogoutMs ?? 60_000,
