@@ -220,6 +220,18 @@ describe('ModelUpdater (real files, a real HTTP server, the real onnxruntime)', 
     expect(existsSync(join(rig.store.root, 'packaging-tiny@3.0.0'))).toBe(false);
   });
 
+  it('a connection cut again and again mid-file: each try resumes with a Range request, the update completes', async () => {
+    const rig = await startRig();
+    const pkg = await release('2.0.0', 'big');
+    server.faults = { cutAfterBytes: 300_000 };
+    const outcome = await rig.updater.update(pkg);
+    expect(outcome).toMatchObject({ status: 'ok', model: 'packaging-tiny@2.0.0' });
+    const tries = server.requestsFor('/packaging-tiny/2.0.0/model.onnx');
+    expect(tries.length).toBeGreaterThanOrEqual(5);
+    expect(tries.slice(1).every((request) => request.status === 206 && /^bytes=\d+-$/.test(request.range ?? ''))).toBe(true);
+    expect(rig.classifier.model).toBe('packaging-tiny@2.0.0');
+  });
+
   it('an interrupted download resumes from its .part at the next update of the same package', async () => {
     const rig = await startRig();
     const pkg = await release('2.0.0', 'big');

@@ -46,12 +46,12 @@ const prototypes = (empty: Rgb): Map<number, Rgb> =>
     [3, empty],
   ]);
 
-function modelBytes(kind: ModelKind): Uint8Array {
+function modelBytes(kind: ModelKind, seed: number): Uint8Array {
   switch (kind) {
     case 'good':
       return colourModel({ layout: 'NCHW', width: 32, height: 24, labelCount: 4, prototypes: prototypes(CHAMBER) });
     case 'big':
-      return convNet({ width: 32, height: 24, labelCount: 4 });
+      return convNet({ width: 32, height: 24, labelCount: 4, seed });
     case 'blind-to-empty':
       return colourModel({ layout: 'NCHW', width: 32, height: 24, labelCount: 4, prototypes: new Map([[0, BROWN], [1, WHITE], [2, CHAMBER], [3, BLUE]]) });
     case 'wrong-label-count':
@@ -84,8 +84,8 @@ function meanColourGraph(spec: { log: boolean; bias: Float32Array }): Uint8Array
 }
 
 /** Writes models/<...>/ with model.onnx and manifest.json; name@version as given. */
-export async function writeTestModel(directory: string, model: { name: string; version: string; kind?: ModelKind }): Promise<string> {
-  const bytes = modelBytes(model.kind ?? 'good');
+export async function writeTestModel(directory: string, model: { name: string; version: string; kind?: ModelKind; seed?: number }): Promise<string> {
+  const bytes = modelBytes(model.kind ?? 'good', model.seed ?? 1);
   const manifest = manifestFor(bytes, { name: model.name, version: model.version, labels: [...LABELS], emptyLabel: 'empty', input: { ...INPUT } });
   return writeModelDirectory(directory, bytes, manifest);
 }
