@@ -112,6 +112,8 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     subscriber = new TestSubscriber(broker.url, 'backend-ingest-test', true);
     await subscriber.connect();
     await subscriber.disconnect();
+    // The ingest's persistent sessions exist too: what the kiosk sends while it reconnects waits for it in the broker.
+    await startIngest();
     await broker.stop();
 
     const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 25, idleMs: 0, items: fourItems } });
@@ -121,7 +123,6 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
 
     await broker.start();
     await subscriber.connect();
-    await startIngest();
     const events = await subscriber.waitForEvents((all) => all.filter((e) => e.type.startsWith('deposit.')).length >= 100, '100 deposits');
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
