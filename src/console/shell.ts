@@ -152,9 +152,11 @@ export class ConsoleShell {
 
   private async execute(text: string): Promise<void> {
     const started = this.options.clock.uptimeMs();
+    // Who typed it, for the audit: a logout (or an idle logout meanwhile) must not make it anonymous.
+    const typedBy = this.technician;
     const tokens = tokenize(text);
     if (!tokens.ok) {
-      this.finish(undefined, [], false, new KioskError(ErrorCode.ConsoleUsage, tokens.error, {}), started);
+      this.finish(undefined, [], false, new KioskError(ErrorCode.ConsoleUsage, tokens.error, {}), started, typedBy);
       return;
     }
     const [name, ...args] = tokens.words;
@@ -166,11 +168,11 @@ export class ConsoleShell {
     const json = args.includes('--json');
     const command = this.options.registry.get(name);
     if (!command) {
-      this.finish(undefined, args, json, new KioskError(ErrorCode.ConsoleUsage, `unknown command "${name.slice(0, 40)}"; type "help"`, {}), started);
+      this.finish(undefined, args, json, new KioskError(ErrorCode.ConsoleUsage, `unknown command "${name.slice(0, 40)}"; type "help"`, {}), started, typedBy);
       return;
     }
     if (command.requiresLogin && this.technician === null) {
-      this.finish(command, args, json, new KioskError(ErrorCode.ConsoleLoginRequired, `"${command.name}" needs a technician login; type "login"`, {}), started);
+      this.finish(command, args, json, new KioskError(ErrorCode.ConsoleLoginRequired, `"${command.name}" needs a technician login; type "login"`, {}), started, typedBy);
       return;
     }
     const invocation: Invocation = { command, json, abort: new AbortController(), done: false, data: undefined, text: undefined, detail: null, prompt: undefined };
@@ -191,11 +193,19 @@ export class ConsoleShell {
         failure = usageError(error) ?? asKioskError(error);
       }
     }
-    this.finish(command, args, json, failure, started, invocation);
+    this.finish(command, args, json, failure, started, typedBy, invocation);
   }
 
   /** Prints the outcome, audits it, and gets the shell ready for the next line. */
-  private finish(command: ConsoleCommand | undefined, args: string[], json: boolean, failure: KioskError | undefined, started: number, invocation?: Invocation): void {
+  private finish(
+    command: ConsoleCommand | undefined,
+    args: string[],
+    json: boolean,
+    failure: KioskError | undefined,
+    started: number,
+    typedBy: string | null,
+    invocation?: Invocation,
+  ): void {
     if (invocation) {
       invocation.done = true;
       invocation.prompt = undefined;
@@ -216,7 +226,8 @@ export class ConsoleShell {
       args: command ? (command.auditArgs?.(args) ?? args) : [],
       outcome: outcomeOf(failure),
       errorCode: failure?.code ?? null,
-      technician: this.technician,
+      // After a login the new technician; after a logout the one who typed it.
+      technician: this.technician ?? typedBy,
       transport: this.options.transport,
       durationMs: Math.max(0, Math.round(this.options.clock.uptimeMs() - started)),
       detail: invocation?.detail ?? null,

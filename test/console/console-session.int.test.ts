@@ -81,6 +81,8 @@ describe('technician console over a pseudo-terminal', () => {
     expect(logins.at(-1)).toMatchObject({ outcome: 'ok', technician: 'label-pin', args: ['--pin'] });
     expect(JSON.stringify(audits())).not.toContain(LABEL_PIN);
     expect(await tech.run('logout')).toContain('logged out label-pin');
+    // Audited as the technician who typed it, not as the nobody it leaves behind.
+    expect(audits().at(-1)).toMatchObject({ command: 'logout', outcome: 'ok', technician: 'label-pin' });
   });
 
   it('logs in by challenge-response with the technician tool, and retires the label PIN', async () => {
