@@ -22,6 +22,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { superviseApply } from '../src/app/apply-supervisor.js';
 import { ConfigApplyGuard } from '../src/app/config-apply-guard.js';
+import { Ingest } from '../src/fleet/ingest.js';
 import { Kiosk } from '../src/app/kiosk.js';
 import { provisionTechnicianCredentials } from '../src/console/provision.js';
 import { answerWithFleetKey, deriveDeviceKey } from '../src/console/tech-key.js';
@@ -63,6 +64,8 @@ await broker.start();
 // The backend: a persistent subscriber on the fleet topics, so the kiosk's events are delivered (not refused for want of a subscriber).
 const backend = new TestSubscriber(`mqtt://backend:${BACKEND_PASSWORD}@127.0.0.1:${broker.port}`, 'backend-transcript', true);
 await backend.connect();
+// The reference backend stores the events and acknowledges them: only its acknowledgement lets the kiosk delete outbox rows.
+const ingest = await Ingest.start({ url: broker.url, username: 'backend', password: BACKEND_PASSWORD, storePath: secrets.file('backend.db'), logger: createSilentLogger(), consumers: 1 });
 const pty = await PtyPair.create();
 
 // Factory state: nothing reachable at the broker address, no scenario (the world is the technician's), station unassigned.
@@ -119,6 +122,8 @@ try {
   let { kiosk, restart } = await startKiosk();
   note(`kiosk ${DEVICE_ID} in factory state; the technician's laptop is on its console port`);
   await tech.connect();
+  // connect() synced with the console (a cancelled marker line): that is not part of the session.
+  shown = tech.transcript.length;
   await run('');
   await run('help');
   tech.skip();
@@ -150,8 +155,8 @@ try {
   await pty.replug();
   ({ kiosk, restart } = await startKiosk());
   tech = new Technician(pty.devicePath);
-  shown = 0;
   await tech.connect();
+  shown = tech.transcript.length;
   await run('');
   tech.skip();
   await tech.type('login alice\r');
@@ -187,6 +192,7 @@ try {
 } finally {
   await tech.disconnect().catch(() => undefined);
   await pty.dispose();
+  await ingest.stop().catch(() => undefined);
   await backend.disconnect().catch(() => undefined);
   await broker.dispose();
   dir.remove();
