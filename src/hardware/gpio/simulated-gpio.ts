@@ -85,6 +85,12 @@ export class SimulatedGpio extends EventEmitter<GpioEvents> implements Gpio {
     this.outputs.emit('change', { line: name, value });
   }
 
+  /** Simulation control: an output as the world sees it, whether or not the kiosk is running. */
+  outputValue(name: string): boolean {
+    const line = this.line(name);
+    return line.config.direction === 'out' && line.value;
+  }
+
   /** Simulation control: the world changes an input line to a logical value (active-low applied for you). */
   setInput(name: string, value: boolean): void {
     this.setInputLevel(name, value !== this.line(name).config.activeLow);

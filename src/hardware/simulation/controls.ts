@@ -25,6 +25,8 @@ export interface GpioSimulatorControl {
   setInput(line: string, value: boolean): void;
   /** Every output write by the kiosk. */
   readonly outputs: EventEmitter<{ change: [change: { line: string; value: boolean }] }>;
+  /** What the world sees of an output now (the logical value last written; false before any write). */
+  outputValue(line: string): boolean;
 }
 
 export interface SimulatedWorld {

@@ -44,6 +44,7 @@ export class ScenarioPlayer extends EventEmitter<{ item: [item: ScenarioItem, ex
   }
 
   start(): void {
+    this.doorLocked = this.world.gpio.outputValue(this.lines.doorLock);
     this.world.gpio.outputs.on('change', this.onOutput);
     this.running ??= this.play().catch((error: unknown) => {
       if (!this.abort.signal.aborted) this.logger.error({ err: error }, 'scenario stopped');
