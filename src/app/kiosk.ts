@@ -25,6 +25,7 @@ import { OutboxSync } from '../sync/outbox-sync.js';
 import { TelemetryReporter } from '../sync/telemetry-reporter.js';
 import { takeKioskSnapshot } from './telemetry-snapshot.js';
 import { FleetLink } from './fleet/fleet-link.js';
+import { createModelStore, wireModelUpdates, type ModelUpdates } from './model-updates.js';
 import type { Classifier } from '../vision/classifier.js';
 import { createClassifier } from '../vision/create-classifier.js';
 import { decisionRulesFrom } from '../vision/decision-rules.js';
@@ -65,6 +66,8 @@ export class Kiosk {
   readonly telemetry: TelemetryReporter;
   /** Commands and the config shadow from the backend (src/app/fleet/). */
   readonly fleet: FleetLink;
+  /** Over-the-air model updates (src/sync/ota/); none for the scenario classifier. */
+  readonly models: ModelUpdates | undefined;
   /** Technician consoles: on console.port and/or stdio; none when neither is configured. */
   readonly consoles: ConsoleService[];
   private readonly metrics: ProcessMetrics;
@@ -74,7 +77,8 @@ export class Kiosk {
   constructor(private readonly options: KioskOptions) {
     const { config, clock, logger } = options;
     this.devices = createDevices(config, clock, logger);
-    this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }) });
+    const modelStore = createModelStore(config, logger.child({ component: 'ota' }));
+    this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }), ...(modelStore ? { source: modelStore } : {}) });
     const databaseFile = resolve(config.store.path);
     const db = openDatabase(databaseFile, logger.child({ component: 'store' }));
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
@@ -146,6 +150,15 @@ export class Kiosk {
       flow: this.flow,
       kiosk: facade,
     });
+    this.models = wireModelUpdates({
+      config,
+      store: modelStore,
+      classifier: this.classifier,
+      events: this.store,
+      keyring: this.fleet.keyring,
+      commands: this.fleet.commands,
+      logger: logger.child({ component: 'ota' }),
+    });
     this.consoles = createKioskConsoles({ config, clock, logger, facade, store: this.store, settings: this.settings, stdio: options.consoleStdio });
   }
 
@@ -166,6 +179,12 @@ export class Kiosk {
     await this.cameraStreaming(camera);
     this.stack.push(() => this.faults.stop());
     this.store.append({ type: 'kiosk.started', payload: { runtimeVersion: RUNTIME_VERSION, configVersion: config.configVersion } });
+    // After the classifier: reports a rollback done while it started, goes on with a model on trial, deletes old models.
+    const models = this.models;
+    if (models) {
+      this.stack.push(() => models.updater.stop());
+      models.updater.start();
+    }
     this.stack.push(() => this.uplink.stop());
     this.stack.push(async () => {
       const drained = await this.sync.drained(this.options.flushTimeoutMs ?? 3000);
@@ -175,6 +194,8 @@ export class Kiosk {
     // Before the uplink: the first connection's retained desired config and any command find their listeners.
     this.stack.push(() => this.fleet.stop());
     this.fleet.start();
+    // The command service knows its open model.update commands now: finish them, resuming an interrupted download.
+    this.models?.handler.resumeAfterStart();
     this.sync.start();
     this.uplink.start();
     this.stack.push(() => this.flow.stop());

@@ -2,11 +2,14 @@ import { resolve } from 'node:path';
 import type { ClassifierConfig } from '../ops/config/classifier-config.js';
 import { createSilentLogger, type Logger } from '../ops/logger.js';
 import type { Classifier } from './classifier.js';
+import type { ModelSource } from './model-store/model-store.js';
 import { OnnxClassifier } from './onnx-classifier.js';
 import { ScenarioClassifier } from './scenario-classifier.js';
 
 export interface ClassifierDependencies {
   logger: Logger;
+  /** Over-the-air models to try before classifier.modelDir (src/vision/model-store/). */
+  source: ModelSource;
 }
 
 /**
@@ -26,6 +29,7 @@ export function createClassifier(config: ClassifierConfig, dependencies: Partial
         threads: config.threads,
         chamber: config.chamber,
         logger,
+        ...(dependencies.source === undefined ? {} : { source: dependencies.source }),
         ...(config.labelMap === undefined ? {} : { labelMap: resolve(config.labelMap) }),
         ...(config.emptyReference === undefined
           ? {}

@@ -114,6 +114,11 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
     }
   }
 
+  /** name@version the classifier runs now. */
+  activeModel(): string {
+    return this.options.classifier.model;
+  }
+
   /** The command id of an update an earlier run left unfinished (the next resumePending() finishes it). */
   pendingCommandId(): string | null | undefined {
     return this.staging.pendingJob()?.commandId;
