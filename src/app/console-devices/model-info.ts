@@ -48,7 +48,8 @@ export class ModelInfo {
     let manifest: ModelInfoView['manifest'] = null;
     let manifestNote: string | null = null;
     try {
-      const read = await readManifest(resolve(classifierConfig.modelDir));
+      // The directory the classifier loaded: an over-the-air model's, not classifier.modelDir, after an update.
+      const read = await readManifest(classifier.modelDir ?? resolve(classifierConfig.modelDir));
       manifest = {
         id: modelId(read),
         labels: read.labels,
