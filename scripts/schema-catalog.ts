@@ -18,6 +18,7 @@ import {
   ModelUpdateFailedPayload,
 } from '../src/protocol/events.js';
 import { CommandResult, KioskCommand } from '../src/protocol/commands.js';
+import { ModelPackage } from '../src/protocol/model-package.js';
 import { ShadowDesired, ShadowReported } from '../src/protocol/shadow.js';
 import { SignedDocument } from '../src/protocol/signed.js';
 import { KioskStatus } from '../src/protocol/status.js';
@@ -49,6 +50,7 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'model-update-failed-payload.schema.json', title: 'payload of model.update-failed events (an over-the-air model update failed or was rolled back)', schema: ModelUpdateFailedPayload, io: 'output' },
   { file: 'signed-document.schema.json', title: 'a signed document from the backend: JWS flattened JSON serialization, EdDSA (Ed25519) with a kid', schema: SignedDocument, io: 'output' },
   { file: 'command.schema.json', title: 'kiosk.command/1 — the signed payload of kiosk/v1/{deviceId}/commands', schema: KioskCommand, io: 'input' },
+  { file: 'model-package.schema.json', title: 'kiosk.model-package/1 — the signed payload of model.update params.package (an over-the-air model release)', schema: ModelPackage, io: 'input' },
   { file: 'command-result.schema.json', title: 'kiosk.command-result/1 — payload of kiosk/v1/{deviceId}/command-results', schema: CommandResult, io: 'output' },
   { file: 'shadow-desired.schema.json', title: 'kiosk.shadow-desired/1 — the signed payload of the retained kiosk/v1/{deviceId}/shadow/desired', schema: ShadowDesired, io: 'output' },
   { file: 'shadow-reported.schema.json', title: 'kiosk.shadow-reported/1 — retained payload of kiosk/v1/{deviceId}/shadow/reported', schema: ShadowReported, io: 'output' },
