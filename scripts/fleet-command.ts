@@ -106,6 +106,7 @@ common(program.command('send').description('send a signed command and print its 
       process.exitCode = 64;
       return;
     }
+    // params are checked where it matters, by the kiosk (a wrong one comes back as invalid-params); the draft cannot type a runtime-chosen type's params.
     const command = buildCommand({ type: type as KioskCommandType, deviceId: options.device, params: options.params as never, ttlMs: options.ttl * 1000, ...(options.id ? { id: options.id } : {}) });
     const signed = await signCommand(command, signingKey(options));
     process.exitCode = await withClient(options, async (client) => {

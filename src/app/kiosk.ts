@@ -192,13 +192,14 @@ export class Kiosk {
       this.sync.stop();
     });
     // Before the uplink: the first connection's retained desired config and any command find their listeners.
-    this.stack.push(() => this.fleet.stop());
     this.fleet.start();
     // The command service knows its open model.update commands now: finish them, resuming an interrupted download.
     this.models?.handler.resumeAfterStart();
     this.sync.start();
     this.uplink.start();
     this.stack.push(() => this.flow.stop());
+    // Stopped before the deposit flow and the uplink: a running command (a door held unlocked) ends as interrupted, and its result still goes out.
+    this.stack.push(() => this.fleet.stop());
     await this.flow.start();
     this.watchStorageBudget();
     this.stack.push(() => {

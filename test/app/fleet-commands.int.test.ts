@@ -234,6 +234,22 @@ describe('backend commands', () => {
     expect(f().results.filter((r) => r.status === 'rejected')).toHaveLength(REJECTION_BURST);
   });
 
+  it('a command cut short by a stop fails as interrupted [E415], the door is locked again, and a replay after the restart gets that result', async () => {
+    await start();
+    await k().kiosk.flow.pauseIntake('test');
+    const { id, jws } = await signed('door.unlock', { durationMs: 60_000 });
+    await f().sendCommand(FLEET_DEVICE_ID, jws);
+    await waitFor(() => !k().kiosk.devices.gpio.read('door-lock'), { description: 'the door unlocked' });
+    const stopping = k().stop();
+    const cut = await f().waitForResult((result) => result.commandId === id && result.status === 'failed', 10_000);
+    expect(cut).toMatchObject({ error: { code: 415 } });
+    await stopping;
+    expect(k().outputs.filter((change) => change.line === 'door-lock').at(-1)).toEqual({ line: 'door-lock', value: true });
+
+    await start();
+    expect(await nextResult(() => f().sendCommand(FLEET_DEVICE_ID, jws))).toEqual({ ...cut, duplicate: true });
+  });
+
   it('remembers the first result across a restart: a replay after it is answered, not executed again', async () => {
     await start();
     await k().kiosk.flow.pauseIntake('test');

@@ -207,9 +207,13 @@ export class CommandService implements CommandFinisher {
   }
 
   private failedResult(command: KioskCommand, error: unknown): CommandResult {
-    const interrupted = this.stopping.signal.aborted && !isKioskError(error);
-    const code = isKioskError(error) ? error.code : interrupted ? ErrorCode.CommandInterrupted : ErrorCode.CommandFailed;
-    const message = isKioskError(error) ? error.message : `[E${code}] ${interrupted ? 'the kiosk stopped before the command finished' : (error as Error).message}`;
+    // A stop cuts a running command short, whatever it threw on the way out.
+    if (this.stopping.signal.aborted) {
+      const interrupted = ErrorCode.CommandInterrupted;
+      return commandResult(this.options.deviceId, { commandId: command.id, type: command.type, status: 'failed', error: { code: interrupted, message: `[E${interrupted}] the kiosk stopped before the command finished` } }, this.options.clock.wallNow());
+    }
+    const code = isKioskError(error) ? error.code : ErrorCode.CommandFailed;
+    const message = isKioskError(error) ? error.message : `[E${code}] ${(error as Error).message}`;
     return commandResult(this.options.deviceId, { commandId: command.id, type: command.type, status: 'failed', error: { code, message } }, this.options.clock.wallNow());
   }
 
