@@ -166,7 +166,7 @@ describe('backend commands', () => {
     expect(k().restarts[0]).toBe(`fleet command ${id}: fleet test`);
   });
 
-  it('config.update on a kiosk without a config file fails; model.update fails until the OTA module fills its slot', async () => {
+  it('config.update on a kiosk without a config file fails [E422]; model.update fails [E412] where nothing fills its slot (the scenario classifier takes no models)', async () => {
     await start({ withConfigFile: false });
     expect(await run('config.update', { version: 1, patch: { log: { level: 'debug' } } })).toMatchObject({ status: 'failed', error: { code: 422 } });
     const modelUpdate = await run('model.update', { package: { protected: 'e30', payload: 'e30', signature: 'AA' } });
