@@ -57,3 +57,16 @@ export function httpGet(options: GetOptions): Promise<IncomingMessage> {
     request.end();
   });
 }
+
+/**
+ * A URL as logs, errors and events may show it: scheme, host and path. User
+ * info and the query go (a pre-signed download URL carries its credential there).
+ */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparsable url)';
+  }
+}

@@ -18,7 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import { Backoff, type BackoffSettings } from '../../ops/backoff.js';
 import { ErrorCode, isKioskError, KioskError } from '../../ops/errors.js';
 import type { Logger } from '../../ops/logger.js';
-import { httpGet } from './http-get.js';
+import { httpGet, shownUrl } from './http-get.js';
 import { PartFile } from './part-file.js';
 
 export interface DownloadTarget {
@@ -69,7 +69,7 @@ export interface DownloadResult {
 export async function downloadFile(target: DownloadTarget, options: DownloadFileOptions): Promise<DownloadResult> {
   const { settings, logger, signal } = options;
   const { part, resumed, discarded } = await PartFile.open(target, { part: options.partPath, progress: options.progressPath }, settings.chunkBytes);
-  const log = logger.child({ url: target.url });
+  const log = logger.child({ url: shownUrl(target.url) });
   if (resumed > 0) log.info({ resumedFromBytes: resumed, sizeBytes: target.sizeBytes }, 'resuming download');
   if (discarded) log.warn('the partial download did not match its progress record; starting from zero');
   const result: DownloadResult = { resumedFromBytes: resumed, fetchedBytes: 0, restartsFromZero: 0 };
@@ -96,7 +96,7 @@ export async function downloadFile(target: DownloadTarget, options: DownloadFile
         triesLeft -= 1;
         const reason = (error as Error).message;
         if (triesLeft <= 0) {
-          throw new KioskError(ErrorCode.OtaDownloadFailed, `cannot download ${target.url}: ${reason} (${settings.attempts} tries without progress)`, { url: target.url, committedBytes: part.committed }, { cause: error });
+          throw new KioskError(ErrorCode.OtaDownloadFailed, `cannot download ${shownUrl(target.url)}: ${reason} (${settings.attempts} tries without progress)`, { url: shownUrl(target.url), committedBytes: part.committed }, { cause: error });
         }
         const waitMs = backoff.next();
         log.warn({ reason, committedBytes: part.committed, sizeBytes: target.sizeBytes, retryInMs: waitMs }, 'download interrupted; retrying');
@@ -106,7 +106,7 @@ export async function downloadFile(target: DownloadTarget, options: DownloadFile
     const sha256 = part.digest();
     if (sha256 !== target.sha256) {
       await part.discard();
-      throw new KioskError(ErrorCode.OtaFileMismatch, `${target.url} has sha256 ${sha256}, the package says ${target.sha256}`, { url: target.url, sha256, expectedSha256: target.sha256 });
+      throw new KioskError(ErrorCode.OtaFileMismatch, `${shownUrl(target.url)} has sha256 ${sha256}, the package says ${target.sha256}`, { url: shownUrl(target.url), sha256, expectedSha256: target.sha256 });
     }
     return result;
   } finally {
@@ -132,7 +132,7 @@ async function fetchOnce(target: DownloadTarget, part: PartFile, buffer: Buffer,
       let offset = 0;
       while (offset < data.length) {
         if (part.committed + filled + (data.length - offset) > target.sizeBytes) {
-          throw new KioskError(ErrorCode.OtaFileMismatch, `${target.url} is larger than the package's ${target.sizeBytes} bytes`, { url: target.url, sizeBytes: target.sizeBytes });
+          throw new KioskError(ErrorCode.OtaFileMismatch, `${shownUrl(target.url)} is larger than the package's ${target.sizeBytes} bytes`, { url: shownUrl(target.url), sizeBytes: target.sizeBytes });
         }
         const count = Math.min(buffer.length - filled, data.length - offset);
         data.copy(buffer, filled, offset, offset + count);
@@ -184,7 +184,7 @@ async function acceptResponse(target: DownloadTarget, part: PartFile, response: 
     throw transient('HTTP 416: the server cannot serve the range; starting from zero');
   }
   if (status === 408 || status === 429 || status >= 500) throw transient(`HTTP ${status}`);
-  throw new KioskError(ErrorCode.OtaDownloadFailed, `cannot download ${target.url}: HTTP ${status}`, { url: target.url, status });
+  throw new KioskError(ErrorCode.OtaDownloadFailed, `cannot download ${shownUrl(target.url)}: HTTP ${status}`, { url: shownUrl(target.url), status });
 }
 
 function strongEtag(value: string | undefined): string | null {
@@ -192,7 +192,7 @@ function strongEtag(value: string | undefined): string | null {
 }
 
 function sizeMismatch(target: DownloadTarget, size: number): KioskError {
-  return new KioskError(ErrorCode.OtaFileMismatch, `${target.url} has ${size} bytes, the package says ${target.sizeBytes}`, { url: target.url, size, sizeBytes: target.sizeBytes });
+  return new KioskError(ErrorCode.OtaFileMismatch, `${shownUrl(target.url)} has ${size} bytes, the package says ${target.sizeBytes}`, { url: shownUrl(target.url), size, sizeBytes: target.sizeBytes });
 }
 
 /** A failure that another try may not have: network, timeout, server busy. */

@@ -185,6 +185,18 @@ describe('ModelUpdater (real files, a real HTTP server, the real onnxruntime)', 
     expect((await startRig()).classifier.model).toBe('packaging-tiny@1.0.0');
   });
 
+  it("a frame the camera sent broken is no fault of the model: the health check neither fails nor counts it", async () => {
+    const rig = await startRig();
+    await rig.updater.update(await release('2.0.0'));
+    await expect(rig.classifier.classify(Buffer.from('not a jpeg'))).rejects.toMatchObject({ code: ErrorCode.FrameUndecodable });
+    await rig.classifier.classify(brownFrame);
+    await rig.classifier.classify(brownFrame);
+    expect(rig.store.pointer()?.trial).not.toBeNull();
+    await rig.classifier.classify(brownFrame);
+    expect(rig.store.pointer()).toMatchObject({ current: 'packaging-tiny@2.0.0', trial: null });
+    expect(rig.classifier.model).toBe('packaging-tiny@2.0.0');
+  });
+
   it('rolls back to the previous OTA model, not the factory one', async () => {
     const rig = await startRig();
     await rig.updater.update(await release('2.0.0'));
