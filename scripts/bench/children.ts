@@ -67,18 +67,25 @@ async function listening(port: number): Promise<void> {
   }
 }
 
+export interface MosquittoChild extends Child {
+  /** Stops the broker and starts it again on the same port (a fleet-wide outage). */
+  restart(downMs: number): Promise<void>;
+}
+
 /** mosquitto as deployed: its default Nagle setting (set_tcp_nodelay false) or with set_tcp_nodelay true. */
-export async function startMosquitto(tcpNoDelay: boolean): Promise<Child> {
+export async function startMosquitto(tcpNoDelay: boolean, options: { persistence?: boolean } = {}): Promise<MosquittoChild> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-mosquitto-'));
-  chmodSync(dir, 0o755);
+  // mosquitto drops root for its own user, which must write its persistence file here.
+  chmodSync(dir, 0o777);
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(
     config,
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
-      'persistence false',
+      `persistence ${options.persistence ? 'true' : 'false'}`,
+      `persistence_location ${dir}/`,
       `set_tcp_nodelay ${tcpNoDelay ? 'true' : 'false'}`,
       // The ingest may fall behind for a moment; a queue this deep keeps the broker from dropping (the protocol would recover, slower).
       'max_queued_messages 100000',
@@ -86,10 +93,17 @@ export async function startMosquitto(tcpNoDelay: boolean): Promise<Child> {
       '',
     ].join('\n'),
   );
-  const child = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const launch = (): ChildProcess => spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  let child = launch();
   await listening(port);
   return {
     port,
+    restart: async (downMs) => {
+      await stopChild(child);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      child = launch();
+      await listening(port);
+    },
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });

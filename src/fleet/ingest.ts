@@ -14,7 +14,7 @@
  * acknowledgement, published after the commit. docs/fleet.md.
  */
 import { EventEmitter } from 'node:events';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from '../ops/logger.js';
 import { ACK_SCHEMA, type EventsAck } from '../protocol/ack.js';
 import { parseTopic, topicFor, topicSettings, TOPIC_ROOT } from '../protocol/topics.js';
@@ -106,10 +106,21 @@ export class Ingest extends EventEmitter<IngestEvents> {
       if (this.options.password !== undefined) clientOptions.password = this.options.password;
       Object.assign(clientOptions, this.options.tls ?? {});
       const client = await mqtt.connectAsync(url, clientOptions);
+      const subscription = `$share/${group}/${TOPIC_ROOT}/+/events`;
       client.on('message', (topic, payload) => this.receive(topic, payload));
       client.on('error', (error) => this.options.logger.warn({ err: error, consumer: n }, 'ingest consumer error'));
+      // On every reconnect, whatever the broker says of the session: a broker restored from its persistence file may
+      // report the session present without its shared subscription (seen with mosquitto 2.0), and then nothing arrives.
+      // (`resubscribe: true` makes mqtt.js send it although it believes the subscription already stands.)
+      client.on('connect', (connack) => {
+        const again: ISubscriptionMap = Object.assign({ [subscription]: { qos: 1 as const } }, { resubscribe: true });
+        client.subscribe(again, (error) => {
+          if (error) this.options.logger.error({ err: error, consumer: n }, 'ingest could not subscribe');
+          else this.options.logger.info({ consumer: n, sessionPresent: connack.sessionPresent }, 'ingest consumer reconnected');
+        });
+      });
       this.clients.push(client);
-      await client.subscribeAsync(`$share/${group}/${TOPIC_ROOT}/+/events`, { qos: 1 });
+      await client.subscribeAsync(subscription, { qos: 1 });
     }
     this.options.logger.info({ url, group, consumers }, 'ingest consuming');
   }
