@@ -98,7 +98,9 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
         this.finishFailed(modelIdOf(after.current), 'health-check', new KioskError(ErrorCode.OtaRolledBack, reason), true, after.trial.commandId);
       }
     }
-    this.collectGarbage(loaded);
+    // An update interrupted between install and switch resumes with its installed directory: keep it.
+    const pending = this.staging.pendingJob();
+    this.collectGarbage([loaded, pending ? installName(pending.package) : null]);
   }
 
   /** Cancels a running update (its staging stays, so the next start resumes it) and ends the health check watch. */
@@ -209,7 +211,6 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
           // A directory of that name with other content (a version republished with other files) makes way.
           store.removeInstalled(name);
           this.staging.install(name, target);
-          this.staging.remove(name);
         });
       }
       stage = 'switch';
@@ -220,7 +221,9 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
       await classifier.swapPipeline(pipeline, target);
       pipeline = undefined;
       this.armHealthCheck(name, target, commandId);
-      this.collectGarbage(name);
+      // The job record stays until here: a power cut between install and switch resumes with the installed directory.
+      this.tryRemoveStaging(name);
+      this.collectGarbage([name]);
       return this.finishOk({ model, previous, alreadyActive: false, fetched, started, smoke, commandId });
     } catch (error) {
       await pipeline?.release().catch(() => undefined);
@@ -324,9 +327,9 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
     }
   }
 
-  private collectGarbage(keep: string | null): void {
+  private collectGarbage(keep: ReadonlyArray<string | null>): void {
     try {
-      this.options.store.collectGarbage(keep === null ? [] : [keep]);
+      this.options.store.collectGarbage(keep.filter((name): name is string => name !== null));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not remove old models');
     }

@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../src/ops/errors.js';
 import type { ModelPackage } from '../../../src/protocol/model-package.js';
+import { Staging } from '../../../src/sync/ota/staging.js';
 import type { UpdateOutcome, UpdateProgress } from '../../../src/sync/ota/update-outcome.js';
+import { otaModelsRoot } from '../../../src/vision/model-store/layout.js';
 import { makeTempDir, type TempDir } from '../../support/temp-dir.js';
 import { waitFor } from '../../support/wait-for.js';
 import { solidJpeg } from '../../vision/support/images.js';
@@ -242,6 +244,23 @@ describe('ModelUpdater (real files, a real HTTP server, the real onnxruntime)', 
     expect(tries.length).toBeGreaterThanOrEqual(5);
     expect(tries.slice(1).every((request) => request.status === 206 && /^bytes=\d+-$/.test(request.range ?? ''))).toBe(true);
     expect(rig.classifier.model).toBe('packaging-tiny@2.0.0');
+  });
+
+  it('a power cut between install and switch: the next start keeps the installed directory and the resumed job switches to it without downloading', async () => {
+    const pkg = await release('2.0.0');
+    // The state such a cut leaves: the directory installed by its rename, the job record still in staging, the pointer not yet written.
+    const root = otaModelsRoot(dir.file('data/kiosk.db'));
+    cpSync(dir.file('releases/packaging-tiny-2.0.0'), join(root, 'packaging-tiny@2.0.0'), { recursive: true });
+    new Staging(root).prepare('packaging-tiny@2.0.0', { schema: 'kiosk.ota-job/1', package: pkg, commandId: 'cmd-0005', startedAt: new Date().toISOString() });
+    const rig = await startRig();
+    expect(rig.classifier.model).toBe('packaging-tiny@1.0.0');
+    expect(existsSync(join(root, 'packaging-tiny@2.0.0', 'model.onnx'))).toBe(true);
+    expect(rig.updater.pendingCommandId()).toBe('cmd-0005');
+    const resumed = await rig.updater.resumePending();
+    expect(resumed).toMatchObject({ status: 'ok', model: 'packaging-tiny@2.0.0', downloadedBytes: 0, commandId: 'cmd-0005' });
+    expect(server.requests).toHaveLength(0);
+    expect(rig.classifier.model).toBe('packaging-tiny@2.0.0');
+    expect(readdirSync(join(root, '.staging'))).toEqual([]);
   });
 
   it('an interrupted download resumes from its .part at the next update of the same package', async () => {
