@@ -175,7 +175,11 @@ export class ModelUpdater extends EventEmitter<ModelUpdaterEvents> {
     let pipeline: OnnxPipeline | undefined;
     let switched = false;
     try {
-      if (previousName === name) return this.finishOk({ model, previous, alreadyActive: true, fetched: { downloadedBytes: 0, resumedBytes: 0 }, started, smoke: null, commandId });
+      if (previousName === name) {
+        // Also the end of a job a power cut interrupted right after its switch.
+        this.tryRemoveStaging(name);
+        return this.finishOk({ model, previous, alreadyActive: true, fetched: { downloadedBytes: 0, resumedBytes: 0 }, started, smoke: null, commandId });
+      }
       log.info({ files: pkg.files.length, totalBytes }, 'model update started');
       const target = store.dirOf(name);
       const alreadyInstalled = existsSync(target) && (await directoryMatches(pkg, target));

@@ -263,6 +263,21 @@ describe('ModelUpdater (real files, a real HTTP server, the real onnxruntime)', 
     expect(readdirSync(join(root, '.staging'))).toEqual([]);
   });
 
+  it('a power cut right after the switch: the next start runs the new model on trial and the resumed job just ends', async () => {
+    const pkg = await release('2.0.0');
+    const root = otaModelsRoot(dir.file('data/kiosk.db'));
+    cpSync(dir.file('releases/packaging-tiny-2.0.0'), join(root, 'packaging-tiny@2.0.0'), { recursive: true });
+    new Staging(root).prepare('packaging-tiny@2.0.0', { schema: 'kiosk.ota-job/1', package: pkg, commandId: 'cmd-0006', startedAt: new Date().toISOString() });
+    const rig = await startRig();
+    rig.store.activate('packaging-tiny@2.0.0', null, 'cmd-0006');
+    await stopRig(rig);
+    const restarted = await startRig();
+    expect(restarted.classifier.model).toBe('packaging-tiny@2.0.0');
+    expect(await restarted.updater.resumePending()).toMatchObject({ status: 'ok', alreadyActive: true, commandId: 'cmd-0006' });
+    expect(restarted.updater.pendingCommandId()).toBeUndefined();
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('an interrupted download resumes from its .part at the next update of the same package', async () => {
     const rig = await startRig();
     const pkg = await release('2.0.0', 'big');
