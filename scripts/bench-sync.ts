@@ -24,6 +24,7 @@ import { EVENTS_BATCH_SCHEMA } from '../src/protocol/events.js';
 import { topicFor } from '../src/protocol/topics.js';
 import { openDatabase } from '../src/store/database.js';
 import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
+import { processWriteBytes } from '../src/store/write-meter.js';
 import { MqttUplink } from '../src/sync/mqtt-uplink.js';
 import { OutboxSync } from '../src/sync/outbox-sync.js';
 import { startIngest, startLatencyProxy, startMosquitto, type Child } from './bench/children.js';
@@ -72,6 +73,8 @@ let runs = 0;
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 interface DrainResult {
+  /** Bytes the kiosk side wrote to storage per event drained (acknowledgement deletes, WAL, checkpoints), from /proc/self/io. */
+  writtenPerEvent: number | null;
   events: number;
   seconds: number;
   eventsPerSecond: number;
@@ -98,6 +101,7 @@ async function realDrain(url: string, events: number): Promise<DrainResult> {
   const sampler = setInterval(() => {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   }, 50);
+  const writtenBefore = processWriteBytes();
   const started = performance.now();
   const done = new Promise<void>((resolve) => {
     sync.on('acknowledged', (ackedSeq) => {
@@ -112,10 +116,12 @@ async function realDrain(url: string, events: number): Promise<DrainResult> {
   sync.stop();
   await uplink.stop();
   store.close();
+  const writtenAfter = processWriteBytes();
+  const writtenPerEvent = writtenBefore === undefined || writtenAfter === undefined ? null : Math.round((writtenAfter - writtenBefore) / events);
   rmSync(file, { force: true });
   rmSync(`${file}-wal`, { force: true });
   rmSync(`${file}-shm`, { force: true });
-  return { events, seconds, eventsPerSecond: events / seconds, rssMaxMb: mb(rssMax), rssStartMb: mb(rssStart) };
+  return { events, seconds, eventsPerSecond: events / seconds, rssMaxMb: mb(rssMax), rssStartMb: mb(rssStart), writtenPerEvent };
 }
 
 /** The naive path: one event per message, each publish awaiting its PUBACK; then the wait for the backend's acknowledgement. */
@@ -139,7 +145,7 @@ async function naiveDrain(url: string, seconds: number): Promise<DrainResult> {
   while (acked < seq) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsed = (performance.now() - started) / 1000;
   await client.endAsync();
-  return { events: seq, seconds: elapsed, eventsPerSecond: seq / elapsed, rssMaxMb: 0, rssStartMb: 0 };
+  return { events: seq, seconds: elapsed, eventsPerSecond: seq / elapsed, rssMaxMb: 0, rssStartMb: 0, writtenPerEvent: null };
 }
 
 /** Durable enqueue: SqliteEventStore.append, each event fsync'd before it returns (what a deposit costs). */
@@ -176,7 +182,7 @@ try {
       const naive = await naiveDrain(url, NAIVE_SECONDS);
       const ratio = real.eventsPerSecond / naive.eventsPerSecond;
       const name = `nodelay ${noDelay ? 'true ' : 'false'} ${path}`;
-      rows.push([name, fmt(real.eventsPerSecond), real.seconds.toFixed(2), fmt(naive.eventsPerSecond), `${ratio.toFixed(1)}x`, `${real.rssStartMb}→${real.rssMaxMb}`]);
+      rows.push([name, fmt(real.eventsPerSecond), real.seconds.toFixed(2), fmt(naive.eventsPerSecond), `${ratio.toFixed(1)}x`, `${real.rssStartMb}→${real.rssMaxMb}`, String(real.writtenPerEvent ?? 'n/a')]);
       verdicts.push(`${name}: ${real.eventsPerSecond >= target ? 'MEETS' : 'MISSES'} ${fmt(target)}/s, ${ratio >= TARGETS.ratio ? 'MEETS' : 'MISSES'} ${TARGETS.ratio}x naive`);
     }
     await ingest.stop();
@@ -185,7 +191,7 @@ try {
     children.length = 0;
   }
   process.stdout.write(`\nsync drain: ${fmt(EVENTS)}-event backlog until the ingest acknowledged all (events/s)\n`);
-  const header = ['broker / path', 'real ev/s', 'real s', 'naive ev/s', 'real/naive', 'RSS MB start→max'];
+  const header = ['broker / path', 'real ev/s', 'real s', 'naive ev/s', 'real/naive', 'RSS MB start→max', 'B written/ev'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);

@@ -21,7 +21,9 @@ import { CommandResult, KioskCommand } from '../src/protocol/commands.js';
 import { ModelPackage } from '../src/protocol/model-package.js';
 import { ShadowDesired, ShadowReported } from '../src/protocol/shadow.js';
 import { SignedDocument } from '../src/protocol/signed.js';
+import { EventsAck } from '../src/protocol/ack.js';
 import { KioskStatus } from '../src/protocol/status.js';
+import { TelemetryBatch, TelemetrySample } from '../src/protocol/telemetry.js';
 import { LabelMap } from '../src/vision/label-map.js';
 import { ModelManifest } from '../src/vision/model-manifest.js';
 
@@ -40,6 +42,9 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'scenario.schema.json', title: 'kiosk-runtime simulation scenario, version 1', schema: Scenario, io: 'input' },
   { file: 'event.schema.json', title: 'kiosk.event/1 — one kiosk event', schema: KioskEvent, io: 'output' },
   { file: 'events-batch.schema.json', title: 'kiosk.events-batch/1 — payload of kiosk/v1/{deviceId}/events', schema: EventsBatch, io: 'output' },
+  { file: 'ack.schema.json', title: 'kiosk.ack/1 — retained payload of kiosk/v1/{deviceId}/ack (the backend\'s acknowledgement)', schema: EventsAck, io: 'output' },
+  { file: 'telemetry-batch.schema.json', title: 'kiosk.telemetry-batch/1 — payload of kiosk/v1/{deviceId}/telemetry', schema: TelemetryBatch, io: 'output' },
+  { file: 'telemetry-sample.schema.json', title: 'kiosk.telemetry/1 — one telemetry sample', schema: TelemetrySample, io: 'output' },
   { file: 'status.schema.json', title: 'kiosk.status/1 — retained payload of kiosk/v1/{deviceId}/status', schema: KioskStatus, io: 'output' },
   { file: 'deposit-payload.schema.json', title: 'payload of deposit.accepted and deposit.rejected events', schema: DepositPayload, io: 'output' },
   { file: 'kiosk-started-payload.schema.json', title: 'payload of kiosk.started events', schema: KioskStartedPayload, io: 'output' },
