@@ -12,7 +12,7 @@
  *
  * Until the pointer is replaced nothing the classifier loads has changed, and
  * the pointer only ever names a directory that is whole on disk: a power cut
- * at any step leaves a model that loads (docs/vision.md#over-the-air-updates).
+ * at any step leaves a model that loads (docs/vision.md#why-a-power-cut-cannot-leave-the-kiosk-without-a-working-model).
  * Every end is an outcome (never a throw) and an outbox event.
  */
 import { EventEmitter } from 'node:events';
