@@ -41,6 +41,16 @@ describe('decide', () => {
     });
   });
 
+  describe('full bins', () => {
+    it('hands back an item whose bin is full, and routes other items as usual', () => {
+      const fullBins = new Set(['carton']);
+      expect(decide({ classification: seen('cardboard', 0.9), weightGrams: 300, fullBins }, rules)).toEqual({ route: 'reject', label: 'cardboard', confidence: 0.9, reasons: ['bin-full'] });
+      expect(decide({ classification: seen('plastic', 0.9), weightGrams: 40, fullBins }, rules).route).toBe('mailer');
+      // A material with no bin is refused for that, not for a full bin.
+      expect(decide({ classification: seen('glass', 0.9), weightGrams: 400, fullBins: new Set(['carton', 'paper', 'mailer']) }, rules).reasons).toEqual(['material-not-accepted']);
+    });
+  });
+
   describe('faults', () => {
     it('rejects with the flow fault when there is no classification', () => {
       expect(decide({ classification: null, weightGrams: 300, faults: ['camera-unavailable'] }, rules)).toEqual({
