@@ -116,7 +116,13 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
     await startIngest();
     await broker.stop();
 
-    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 25, idleMs: 0, items: fourItems } });
+    const files = writeTestKiosk(dir, {
+      brokerUrl: broker.url,
+      scenario: { scenarioVersion: 1, passes: 25, idleMs: 0, items: fourItems },
+      // The kiosk may be back before the ingest's consumer is: what the broker took then and no consumer got is sent
+      // again when the acknowledgement is late, here after 3 s rather than the minute a kiosk waits by default.
+      overrides: { sync: { ackTimeoutMs: 3000 } },
+    });
     const kiosk = startKiosk(files.configFile);
     await kiosk.waitForLog('scenario finished', 60_000);
     expect(outboxCounts(files.storeFile)).toMatchObject({ deposits: 100, held: 101 });
