@@ -43,7 +43,7 @@ export interface TopicSettings {
 export const topicSettings: Readonly<Record<TopicName, TopicSettings>> = {
   events: { direction: 'up', qos: 1, retain: false, requiresSubscriber: true },
   status: { direction: 'up', qos: 1, retain: true, requiresSubscriber: false },
-  telemetry: { direction: 'up', qos: 1, retain: false, requiresSubscriber: false },
+  telemetry: { direction: 'up', qos: 1, retain: false, requiresSubscriber: true },
   'command-results': { direction: 'up', qos: 1, retain: false, requiresSubscriber: false },
   'shadow/reported': { direction: 'up', qos: 1, retain: true, requiresSubscriber: false },
   ack: { direction: 'down', qos: 1, retain: true, requiresSubscriber: false, maxBytes: 1024 },
