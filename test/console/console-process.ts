@@ -31,3 +31,25 @@ export async function consolePortOpen(kiosk: KioskProcess, path: string, timeout
     description: `the kiosk's console port ${path} open (stderr: ${kiosk.stderr.slice(-300)})`,
   });
 }
+
+/** The last log lines of a kiosk process, one a line, for a failure message. */
+export function logTail(kiosk: KioskProcess, lines = 25): string {
+  return kiosk.logs
+    .slice(-lines)
+    .map((line) => `${String(line.time ?? '')} ${String(line.component ?? '')} ${line.msg}`)
+    .join('\n');
+}
+
+/**
+ * Waits for `wait`, but fails at once if the kiosk process exits first; either
+ * way a failure names what the kiosk logged last, so a hang is not just "timed out".
+ */
+export async function whileRunning<T>(kiosk: KioskProcess, what: string, wait: Promise<T>): Promise<T> {
+  const exited: Promise<never> = kiosk.exited.then(({ code, signal }) => Promise.reject(new Error(`the kiosk exited (${String(code ?? signal)}) before ${what}`)));
+  exited.catch(() => undefined);
+  try {
+    return await Promise.race([wait, exited]);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nkiosk log tail:\n${logTail(kiosk)}\nkiosk stderr: ${kiosk.stderr.slice(-500)}`);
+  }
+}

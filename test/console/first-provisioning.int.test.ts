@@ -19,7 +19,7 @@ import { TestSubscriber } from '../support/subscriber.js';
 import { Technician } from '../support/technician.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
-import { consolePortOpen, EXIT_RESTART, logOf, PROCESS_START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS } from './console-process.js';
+import { consolePortOpen, EXIT_RESTART, logOf, PROCESS_START_TIMEOUT_MS, PROCESS_TEST_TIMEOUT_MS, whileRunning } from './console-process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -127,8 +127,8 @@ describe('first provisioning over the serial console, from factory state to sync
   async function startKiosk(): Promise<KioskProcess> {
     const kiosk = new KioskProcess(files.configFile);
     processes.push(kiosk);
-    await logOf(kiosk, 'kiosk started');
-    await consolePortOpen(kiosk, consolePty.driverPath);
+    await whileRunning(kiosk, 'it started', logOf(kiosk, 'kiosk started'));
+    await whileRunning(kiosk, 'its console port was open', consolePortOpen(kiosk, consolePty.driverPath));
     return kiosk;
   }
 
@@ -212,8 +212,8 @@ describe('first provisioning over the serial console, from factory state to sync
     // --- The service manager starts it again; the technician's terminal stays on the cable and sees it come back. ---
     const provisioned = new KioskProcess(files.configFile);
     processes.push(provisioned);
-    await terminal.expect(`console on ${DEVICE_ID}. Type "help".\r\n${DEVICE_ID} [locked]> `, PROCESS_START_TIMEOUT_MS);
-    await logOf(provisioned, 'config apply confirmed');
+    await whileRunning(provisioned, 'its banner on the terminal', terminal.expect(`console on ${DEVICE_ID}. Type "help".\r\n${DEVICE_ID} [locked]> `, PROCESS_START_TIMEOUT_MS));
+    await whileRunning(provisioned, 'it confirmed the applied config', logOf(provisioned, 'config apply confirmed'));
 
     await terminal.login('alice', techAnswer);
     expect(await terminal.run('config')).toMatch(/staged: +nothing\r\nprobation: +none\r\nlast apply: +applied at \S+ by label-pin/);
