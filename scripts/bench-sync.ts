@@ -129,6 +129,8 @@ async function naiveDrain(url: string, seconds: number): Promise<DrainResult> {
   runs += 1;
   const deviceId = `bench-naive-${process.pid}-${runs}`;
   const client = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+  // The same socket setting as the kiosk's uplink, so the ratio measures batching and windowing, not Nagle.
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   let acked = 0;
   client.on('message', (_topic, payload) => {
     acked = Math.max(acked, (JSON.parse(payload.toString()) as EventsAck).ackedSeq);

@@ -7,7 +7,7 @@ const at = '2026-12-01T10:00:00.000Z';
 /** A message as the validator hands it on: the payload and its events' keys. */
 function msg(deviceId: string, seqs: number[], idOf = (seq: number) => `id-${seq}`) {
   const events = seqs.map((seq, index) => ({ seq, id: idOf(seq), type: 'kiosk.started', index }));
-  return { deviceId, payload: JSON.stringify({ events: events.map((event) => ({ seq: event.seq, id: event.id })) }), events };
+  return { deviceId, payload: JSON.stringify({ events: events.map((event) => ({ seq: event.seq, id: event.id, type: event.type })) }), events };
 }
 
 describe('IngestStore (real SQLite file)', () => {
@@ -38,7 +38,7 @@ describe('IngestStore (real SQLite file)', () => {
     store.store([msg('a', [1], () => 'second')], at);
     store.store([msg('a', [1], () => 'first')], at);
     expect(store.progress('a')).toMatchObject({ conflicts: 1, duplicates: 2 });
-    expect(JSON.parse(store.eventsOf('a')[0]!.body)).toEqual({ seq: 1, id: 'first' });
+    expect(JSON.parse(store.eventsOf('a')[0]!.body)).toEqual({ seq: 1, id: 'first', type: 'kiosk.started' });
   });
 
   it('picks up its watermark and the events above a gap after a restart', () => {
