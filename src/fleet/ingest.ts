@@ -36,6 +36,11 @@ export interface IngestOptions {
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Most messages the broker may send a consumer before its PUBACKs (MQTT 5 Receive Maximum). */
   receiveMaximum?: number;
+  /**
+   * Acknowledgements of one device are coalesced over this long: one publish (and one delete on the kiosk) per
+   * interval instead of one per commit. Default 25 ms; 0 publishes after every commit.
+   */
+  ackIntervalMs?: number;
 }
 
 export interface IngestStats {
@@ -57,6 +62,9 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private readonly clients: MqttClient[] = [];
   private queue: IncomingBatch[] = [];
   private flushScheduled = false;
+  /** Watermarks waiting for the next acknowledgement round, by device. */
+  private pendingAcks = new Map<string, number>();
+  private ackTimer: NodeJS.Timeout | undefined;
   private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0 };
   private stopped = false;
 
@@ -88,6 +96,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.flush();
+    clearTimeout(this.ackTimer);
+    this.publishAcks();
     await Promise.all(this.clients.map((client) => client.endAsync(false).catch(() => undefined)));
     this.store.close();
   }
@@ -99,7 +109,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
         protocolVersion: 5,
         clientId: `${clientIdPrefix}-${n}`,
         clean: false,
-        reconnectPeriod: 1000,
+        // Back soon after a broker restart: until a consumer is, what kiosks send to the shared subscription waits for their ack timeout.
+        reconnectPeriod: 250,
         properties: { sessionExpiryInterval: 24 * 3600, receiveMaximum },
       };
       if (this.options.username !== undefined) clientOptions.username = this.options.username;
@@ -160,7 +171,20 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
     this.counters.events += outcome.stored;
     this.counters.duplicates += outcome.duplicates;
-    for (const [deviceId, ackedSeq] of outcome.acks) this.acknowledge(deviceId, ackedSeq);
+    for (const [deviceId, ackedSeq] of outcome.acks) this.pendingAcks.set(deviceId, Math.max(ackedSeq, this.pendingAcks.get(deviceId) ?? 0));
+    const interval = this.options.ackIntervalMs ?? 25;
+    if (interval === 0) this.publishAcks();
+    else
+      this.ackTimer ??= setTimeout(() => {
+        this.ackTimer = undefined;
+        this.publishAcks();
+      }, interval);
+  }
+
+  private publishAcks(): void {
+    const acks = this.pendingAcks;
+    this.pendingAcks = new Map();
+    for (const [deviceId, ackedSeq] of acks) this.acknowledge(deviceId, ackedSeq);
   }
 
   private acknowledge(deviceId: string, ackedSeq: number): void {

@@ -46,7 +46,7 @@ export interface OutboxSyncOptions {
   deviceId: string;
   settings: DeviceConfig['sync'];
   logger: Logger;
-  /** Pause before retrying after a publish the broker refused while connected. */
+  /** First pause before retrying after a publish the broker refused while connected (default: settings.retry.initialMs). */
   retryDelayMs?: number;
   /** First wait before retrying after the broker refused for good (not authorized, …); doubles up to an hour. */
   parkRetryMs?: number;
@@ -112,7 +112,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     this.now = options.now ?? (() => performance.now());
     const { backlog, batchMaxEvents } = options.settings;
     this.bucket = new TokenBucket(backlog.eventsPerSecond, Math.max(batchMaxEvents, backlog.eventsPerSecond), this.now);
-    this.retryBackoff = new Backoff({ initialMs: options.retryDelayMs ?? 1000, maxMs: 60_000 }, this.random);
+    this.retryBackoff = new Backoff(options.retryDelayMs === undefined ? options.settings.retry : { initialMs: options.retryDelayMs, maxMs: options.settings.retry.maxMs }, this.random);
     this.parkBackoff = new Backoff({ initialMs: options.parkRetryMs ?? 60_000, maxMs: 3_600_000 }, this.random);
   }
 

@@ -192,7 +192,13 @@ describe('one deposit end to end (simulated devices, real SQLite, real mosquitto
 
   it('keeps events queued while no backend subscribes (PUBACK 0x10) and delivers them once one does', async () => {
     await broker.start();
-    const files = writeTestKiosk(dir, { brokerUrl: broker.url, scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems } });
+    const files = writeTestKiosk(dir, {
+      brokerUrl: broker.url,
+      scenario: { scenarioVersion: 1, passes: 1, idleMs: 0, items: fourItems },
+      // Retries at most every 400 ms here (a kiosk waits up to a minute), so the test does not depend on when the backend comes;
+      // what the subscriber alone took before the ingest subscribed goes again once the acknowledgement is 3 s late.
+      overrides: { sync: { retry: { initialMs: 50, maxMs: 400 }, ackTimeoutMs: 3000 } },
+    });
     const kiosk = startKiosk(files.configFile);
     await kiosk.waitForLog('scenario finished');
     await kiosk.waitForLog('publish not taken; resending from the first undelivered event');

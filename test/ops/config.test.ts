@@ -29,6 +29,7 @@ describe('device-config', () => {
   it('fills defaults in one place', () => {
     const { config } = loadDeviceConfig(join(projectRoot, 'device-config', 'default.json'));
     expect(config.sync).toEqual({
+      retry: { initialMs: 1000, maxMs: 60_000 },
       batchMaxEvents: 200,
       batchMaxBytes: 131072,
       inFlightMax: 16,

@@ -24,6 +24,14 @@ export const SyncConfig = z
       .min(100)
       .default(20_000)
       .describe("most events taken by the broker but not yet acknowledged by the backend; more wait, so a backend that stopped storing does not get the whole backlog pushed into a broker queue that drops it"),
+    retry: z
+      .object({
+        initialMs: z.number().int().min(10).default(1000),
+        maxMs: z.number().int().min(100).default(60_000),
+      })
+      .strict()
+      .default({ initialMs: 1000, maxMs: 60_000 })
+      .describe('pause before sending again after the broker refused a batch it may take later (no subscriber yet, quota): full-jitter backoff between these'),
     backlog: z
       .object({
         eventsPerSecond: z
