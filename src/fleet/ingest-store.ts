@@ -94,8 +94,9 @@ export class IngestStore {
   private readonly db: Database;
   private readonly insertMessage: Statement<[string, string, string]>;
   private readonly deleteMessage: Statement<[number | bigint]>;
-  private readonly insertEvent: Statement<[string, number, string, string, number | bigint, number]>;
-  private readonly selectEventId: Statement<[string, number], { event_id: string }>;
+  private readonly selectStoredRow: Statement<[string, number], { event_id: string; message_id: number }>;
+  /** Multi-row inserts by row count, prepared once each: a message's events go in a few statements, not one each. */
+  private readonly insertChunks = new Map<number, Statement<unknown[]>>();
   private readonly upsertDevice: Statement<[string, number, number, number, number, number]>;
   private readonly devices = new Map<string, DeviceState>();
 
@@ -107,8 +108,7 @@ export class IngestStore {
     this.db.exec(SCHEMA);
     this.insertMessage = this.db.prepare('INSERT INTO messages (device_id, payload, received_at) VALUES (?, ?, ?)');
     this.deleteMessage = this.db.prepare('DELETE FROM messages WHERE id = ?');
-    this.insertEvent = this.db.prepare('INSERT OR IGNORE INTO events (device_id, seq, event_id, type, message_id, position) VALUES (?, ?, ?, ?, ?, ?)');
-    this.selectEventId = this.db.prepare('SELECT event_id FROM events WHERE device_id = ? AND seq = ?');
+    this.selectStoredRow = this.db.prepare('SELECT event_id, message_id FROM events WHERE device_id = ? AND seq = ?');
     this.upsertDevice = this.db.prepare(
       'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
@@ -126,8 +126,18 @@ export class IngestStore {
         touched.add(batch.deviceId);
         const messageId = this.insertMessage.run(batch.deviceId, batch.payload, receivedAt).lastInsertRowid;
         let fresh = 0;
-        for (const event of batch.events) {
-          if (this.insertEvent.run(batch.deviceId, event.seq, event.id, event.type, messageId, event.index).changes === 1) {
+        if (this.insertAll(batch, messageId) === batch.events.length) {
+          // The common case: every event is new.
+          fresh = batch.events.length;
+          state.events += fresh;
+          for (const event of batch.events) {
+            state.maxSeq = Math.max(state.maxSeq, event.seq);
+            if (event.seq > state.acked) state.above.add(event.seq);
+          }
+        } else for (const event of batch.events) {
+          const row = this.selectStoredRow.get(batch.deviceId, event.seq);
+          if (!row) throw new Error(`event ${batch.deviceId}/${event.seq} was not stored`);
+          if (row.message_id === Number(messageId)) {
             fresh += 1;
             state.events += 1;
             state.maxSeq = Math.max(state.maxSeq, event.seq);
@@ -136,7 +146,7 @@ export class IngestStore {
             outcome.duplicates += 1;
             state.duplicates += 1;
             repeated.add(batch.deviceId);
-            if (this.selectEventId.get(batch.deviceId, event.seq)?.event_id !== event.id) state.conflicts += 1;
+            if (row.event_id !== event.id) state.conflicts += 1;
           }
         }
         outcome.stored += fresh;
@@ -151,6 +161,23 @@ export class IngestStore {
       }
     })();
     return outcome;
+  }
+
+  /** Inserts a message's events (OR IGNORE) in chunks of up to 64 rows; returns how many were new. */
+  private insertAll(batch: IncomingBatch, messageId: number | bigint): number {
+    let inserted = 0;
+    for (let from = 0; from < batch.events.length; from += 64) {
+      const chunk = batch.events.slice(from, from + 64);
+      let statement = this.insertChunks.get(chunk.length);
+      if (!statement) {
+        statement = this.db.prepare(`INSERT OR IGNORE INTO events (device_id, seq, event_id, type, message_id, position) VALUES ${Array(chunk.length).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+        this.insertChunks.set(chunk.length, statement);
+      }
+      const values: unknown[] = [];
+      for (const event of chunk) values.push(batch.deviceId, event.seq, event.id, event.type, messageId, event.index);
+      inserted += statement.run(...values).changes;
+    }
+    return inserted;
   }
 
   park(entry: { deviceId: string | null; topic: string; reason: string; detail: string; payload: Buffer }, receivedAt: string): void {
