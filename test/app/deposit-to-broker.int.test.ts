@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/fleet/ingest.js';
 import { createSilentLogger } from '../../src/ops/logger.js';
@@ -9,21 +8,7 @@ import { loadPublishedSchemas } from '../support/schemas.js';
 import { TestSubscriber } from '../support/subscriber.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
-
-/**
- * Counts rows in the kiosk's outbox through a second, read-only connection (WAL allows it).
- * Rows stay until the backend acknowledges them, so `held` is what the backend does not have for sure.
- */
-function outboxCounts(storeFile: string): { held: number; deposits: number; lastSeq: number } {
-  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare("SELECT count(*) AS held, count(*) FILTER (WHERE type LIKE 'deposit.%') AS deposits FROM outbox").get() as { held: number; deposits: number };
-    const meta = db.prepare("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number };
-    return { ...rows, lastSeq: meta.value };
-  } finally {
-    db.close();
-  }
-}
+import { readOutbox as outboxCounts } from '../support/outbox-file.js';
 
 const fourItems = [
   { label: 'cardboard', confidence: 0.93, weightGrams: 300, barcode: 'SF1400039871234', consumerCode: 'KC-TE57-0001' },

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ingest } from '../../src/fleet/ingest.js';
 import { createSilentLogger } from '../../src/ops/logger.js';
@@ -8,6 +7,7 @@ import { Broker } from '../support/mosquitto.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
+import { readOutbox as kioskOutbox } from '../support/outbox-file.js';
 
 const DEVICE = 'kiosk-powercut-0001';
 const CYCLES = 20;
@@ -20,18 +20,6 @@ const items = [
   { label: 'glass', confidence: 0.97, weightGrams: 450 },
   { label: 'paper', confidence: 0.3, weightGrams: 90 },
 ];
-
-/** The kiosk's own view through a read-only connection: last seq given out and rows still held. */
-function kioskOutbox(storeFile: string): { lastSeq: number; held: number } {
-  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
-  try {
-    const lastSeq = (db.prepare("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number }).value;
-    const held = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-    return { lastSeq, held };
-  } finally {
-    db.close();
-  }
-}
 
 describe('power cuts: the kiosk process SIGKILLed at random points while deposits flow', () => {
   let dir: TempDir;

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleetTopic } from '../../src/protocol/topics.js';
@@ -9,17 +8,11 @@ import { Broker } from '../support/mosquitto.js';
 import { loadPublishedSchemas } from '../support/schemas.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
+import { readOutbox } from '../support/outbox-file.js';
 
 const DEVICE = 'kiosk-telemetry-0001';
 
-function heldSamples(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM telemetry').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+const heldSamples = (file: string): number => readOutbox(file).telemetry;
 
 describe('telemetry (compiled runtime, real mosquitto)', () => {
   let dir: TempDir;

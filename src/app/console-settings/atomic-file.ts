@@ -1,29 +1,18 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fsyncDirectory, writeFileDurably } from '../../ops/durable-fs.js';
 import { ErrorCode, KioskError } from '../../ops/errors.js';
 
 /**
  * Replaces `path` so that after a power cut it holds either the old or the new
- * content, never a torn mix: write a temporary file beside it, fsync it,
- * rename it over, fsync the directory (the rename itself must reach the disk).
+ * content, never a torn mix (src/ops/durable-fs.ts), with the console's coded error.
  * The console writes configs that may hold the broker password and PEM keys:
  * mode 0600 unless told otherwise.
  */
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    rmSync(tmp, { force: true });
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    fsyncDirectory(dirname(path));
+    writeFileDurably(path, data, mode);
   } catch (error) {
-    rmSync(tmp, { force: true });
     throw new KioskError(ErrorCode.ConsoleConfigFileFailed, `cannot write ${path}: ${(error as Error).message}`, { path }, { cause: error });
   }
 }
@@ -51,14 +40,5 @@ export function readJsonFile(path: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new KioskError(ErrorCode.ConsoleConfigFileFailed, `${path} is not valid JSON: ${(error as Error).message}`, { path }, { cause: error });
-  }
-}
-
-function fsyncDirectory(directory: string): void {
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
