@@ -4,7 +4,7 @@ import { createSilentLogger } from '../../src/ops/logger.js';
 import { KioskProcess } from '../support/kiosk-process.js';
 import { defaultConfigDocument, writeTestKiosk, type TestKioskFiles } from '../support/kiosk-config.js';
 import { Broker } from '../support/mosquitto.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../src/ops/seeded-random.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
 import { readOutbox as kioskOutbox } from '../support/outbox-file.js';

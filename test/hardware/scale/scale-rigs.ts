@@ -2,7 +2,7 @@ import { ContinuousAsciiSimulator, type ContinuousAsciiSimulatorSettings } from 
 import { createDriver } from '../../../src/hardware/scale/create-scale.js';
 import { MtSicsSimulator, type MtSicsSimulatorSettings } from '../../../src/hardware/scale/mt-sics-simulator.js';
 import type { Scale, WeighingRange, WeightReading } from '../../../src/hardware/scale/scale.js';
-import { seededRandom } from '../../../src/hardware/scale/virtual-load-cell.js';
+import { seededRandom } from '../../../src/ops/seeded-random.js';
 import { SerialPortLink } from '../../../src/hardware/serial/serial-port-link.js';
 import type { Clock } from '../../../src/ops/clock.js';
 import { ScaleConfig, type SerialScaleConfig } from '../../../src/ops/config/scale-config.js';

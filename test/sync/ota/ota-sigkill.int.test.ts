@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../src/ops/seeded-random.js';
 import type { ModelPackage } from '../../../src/protocol/model-package.js';
 import { DownloadProgress } from '../../../src/sync/ota/download-progress.js';
 import { readVerifiedModel } from '../../../src/vision/model-manifest.js';
@@ -20,18 +21,6 @@ import type { ChildSpec } from './support/updater-child.js';
 import { UpdaterProcess, type ChildLine } from './support/updater-process.js';
 
 const MODELS = ['packaging-tiny@1.0.0', 'packaging-tiny@2.0.0', 'packaging-tiny@3.0.0'];
-
-/** Deterministic pseudo-random numbers (mulberry32): the same kill points on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('OTA model update under SIGKILL (child processes, real files)', () => {
   let dir: TempDir;
@@ -119,7 +108,7 @@ describe('OTA model update under SIGKILL (child processes, real files)', () => {
   it('SIGKILL at random points of 12 installs: every restart loads a whole, working model, and the last update completes', { timeout: 240_000 }, async () => {
     await publish('2.0.0', 2);
     await publish('3.0.0', 3);
-    const random = seeded(20261124);
+    const random = seededRandom(20261124);
     const stages = ['download', 'verify', 'smoke-test', 'install', 'switch'] as const;
     let active = 'packaging-tiny@1.0.0';
     const seen = new Set<string>([active]);

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../../../src/ops/seeded-random.js';
 import type { ModelManifest } from '../../../src/vision/model-manifest.js';
 import { encodeModel, type NodeSpec } from './onnx-builder.js';
 
@@ -74,21 +75,9 @@ export function colourModel(spec: ColourModelSpec): Uint8Array {
   });
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so the built CNN is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Five stride-2 3x3 convolutions (16..256 channels), global average pool, one dense layer: about 0.4 M parameters. */
 export function convNet(spec: { width: number; height: number; labelCount: number; seed?: number }): Uint8Array {
-  const next = random(spec.seed ?? 20261123);
+  const next = seededRandom(spec.seed ?? 20261123);
   const uniform = (count: number, limit: number): Float32Array => Float32Array.from({ length: count }, () => (next() * 2 - 1) * limit);
   const channels = [3, 16, 32, 64, 128, 256];
   const nodes: NodeSpec[] = [];

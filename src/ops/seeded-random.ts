@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded PRNG, so a "random" test run can be repeated exactly from its seed. */
+/** A small seeded PRNG (mulberry32), so simulations, built test models and "random" test runs can be replayed exactly. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
