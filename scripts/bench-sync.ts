@@ -27,7 +27,7 @@ import { SqliteEventStore } from '../src/store/sqlite-event-store.js';
 import { processWriteBytes } from '../src/store/write-meter.js';
 import { MqttUplink } from '../src/sync/mqtt-uplink.js';
 import { OutboxSync } from '../src/sync/outbox-sync.js';
-import { startIngest, startLatencyProxy, startMosquitto, type Child } from './bench/children.js';
+import { cpuSeconds, startIngest, startLatencyProxy, startMosquitto, type Child } from './bench/children.js';
 import { depositEvent, fillOutbox } from './bench/outbox-fill.js';
 
 const TARGETS = { loopback: 100_000, lte: 20_000, ratio: 10 };
@@ -37,6 +37,8 @@ const USAGE = `usage: npm run bench:sync -- [options]
   --rss-sizes LIST     backlogs for the RSS series, comma-separated (default 10000,100000,1000000; "" skips it)
   --naive-seconds S    how long each naive run publishes (default 5)
   --delay-ms MS        one-way delay of the LTE proxy (default 50)
+  --paths LIST         which paths to run: loopback,lte (default both)
+  --nodelay LIST       which broker settings to run: false,true (default both)
   -h, --help           print this and exit
 `;
 
@@ -48,6 +50,8 @@ function parseArguments() {
         'rss-sizes': { type: 'string', default: '10000,100000,1000000' },
         'naive-seconds': { type: 'string', default: '5' },
         'delay-ms': { type: 'string', default: '50' },
+        paths: { type: 'string', default: 'loopback,lte' },
+        nodelay: { type: 'string', default: 'false,true' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -66,6 +70,8 @@ const EVENTS = Number(args.events);
 const RSS_SIZES = args['rss-sizes'] ? args['rss-sizes'].split(',').map(Number) : [];
 const NAIVE_SECONDS = Number(args['naive-seconds']);
 const DELAY_MS = Number(args['delay-ms']);
+const PATHS = new Set(args.paths.split(','));
+const NODELAY = args.nodelay.split(',').map((value) => value === 'true');
 
 const work = mkdtempSync(join(tmpdir(), 'bench-sync-'));
 const logger = createSilentLogger();
@@ -80,10 +86,17 @@ interface DrainResult {
   eventsPerSecond: number;
   rssMaxMb: number;
   rssStartMb: number;
+  /** CPU seconds used during the drain by the kiosk, the broker and the ingest. */
+  cpu: { kiosk: number; broker: number; ingest: number } | null;
+}
+
+interface Peers {
+  brokerPid: number;
+  ingestPid: number;
 }
 
 /** The kiosk's real drain: outbox → OutboxSync → MqttUplink, timed until the backend's watermark covers the backlog. */
-async function realDrain(url: string, events: number): Promise<DrainResult> {
+async function realDrain(url: string, events: number, peers: Peers): Promise<DrainResult> {
   runs += 1;
   const deviceId = `bench-kiosk-${process.pid}-${runs}`;
   const file = join(work, `${deviceId}.db`);
@@ -102,6 +115,7 @@ async function realDrain(url: string, events: number): Promise<DrainResult> {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   }, 50);
   const writtenBefore = processWriteBytes();
+  const cpuBefore = { kiosk: process.cpuUsage(), broker: cpuSeconds(peers.brokerPid), ingest: cpuSeconds(peers.ingestPid) };
   const started = performance.now();
   const done = new Promise<void>((resolve) => {
     sync.on('acknowledged', (ackedSeq) => {
@@ -112,6 +126,12 @@ async function realDrain(url: string, events: number): Promise<DrainResult> {
   uplink.start();
   await done;
   const seconds = (performance.now() - started) / 1000;
+  const kioskCpu = process.cpuUsage(cpuBefore.kiosk);
+  const cpu = {
+    kiosk: (kioskCpu.user + kioskCpu.system) / 1e6,
+    broker: cpuSeconds(peers.brokerPid) - cpuBefore.broker,
+    ingest: cpuSeconds(peers.ingestPid) - cpuBefore.ingest,
+  };
   clearInterval(sampler);
   sync.stop();
   await uplink.stop();
@@ -121,7 +141,7 @@ async function realDrain(url: string, events: number): Promise<DrainResult> {
   rmSync(file, { force: true });
   rmSync(`${file}-wal`, { force: true });
   rmSync(`${file}-shm`, { force: true });
-  return { events, seconds, eventsPerSecond: events / seconds, rssMaxMb: mb(rssMax), rssStartMb: mb(rssStart), writtenPerEvent };
+  return { events, seconds, eventsPerSecond: events / seconds, rssMaxMb: mb(rssMax), rssStartMb: mb(rssStart), writtenPerEvent, cpu };
 }
 
 /** The naive path: one event per message, each publish awaiting its PUBACK; then the wait for the backend's acknowledgement. */
@@ -147,7 +167,7 @@ async function naiveDrain(url: string, seconds: number): Promise<DrainResult> {
   while (acked < seq) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsed = (performance.now() - started) / 1000;
   await client.endAsync();
-  return { events: seq, seconds: elapsed, eventsPerSecond: seq / elapsed, rssMaxMb: 0, rssStartMb: 0, writtenPerEvent: null };
+  return { events: seq, seconds: elapsed, eventsPerSecond: seq / elapsed, rssMaxMb: 0, rssStartMb: 0, writtenPerEvent: null, cpu: null };
 }
 
 /** Durable enqueue: SqliteEventStore.append, each event fsync'd before it returns (what a deposit costs). */
@@ -164,12 +184,13 @@ function durableEnqueue(count: number): { eventsPerSecond: number } {
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const cpuCell = (result: DrainResult): string => (result.cpu ? `${result.cpu.kiosk.toFixed(2)}/${result.cpu.broker.toFixed(2)}/${result.cpu.ingest.toFixed(2)}` : 'n/a');
 const rows: string[][] = [];
 const children: Child[] = [];
 const verdicts: string[] = [];
 try {
   const enqueue = durableEnqueue(2000);
-  for (const noDelay of [false, true]) {
+  for (const noDelay of NODELAY) {
     const broker = await startMosquitto(noDelay);
     children.push(broker);
     const proxy = await startLatencyProxy(broker.port, DELAY_MS);
@@ -179,12 +200,13 @@ try {
       ['loopback', broker.port, TARGETS.loopback],
       [`+${DELAY_MS} ms each way`, proxy.port, TARGETS.lte],
     ] as const) {
+      if (!PATHS.has(path === 'loopback' ? 'loopback' : 'lte')) continue;
       const url = `mqtt://127.0.0.1:${port}`;
-      const real = await realDrain(url, EVENTS);
+      const real = await realDrain(url, EVENTS, { brokerPid: broker.pid, ingestPid: ingest.pid });
       const naive = await naiveDrain(url, NAIVE_SECONDS);
       const ratio = real.eventsPerSecond / naive.eventsPerSecond;
       const name = `nodelay ${noDelay ? 'true ' : 'false'} ${path}`;
-      rows.push([name, fmt(real.eventsPerSecond), real.seconds.toFixed(2), fmt(naive.eventsPerSecond), `${ratio.toFixed(1)}x`, `${real.rssStartMb}→${real.rssMaxMb}`, String(real.writtenPerEvent ?? 'n/a')]);
+      rows.push([name, fmt(real.eventsPerSecond), real.seconds.toFixed(2), fmt(naive.eventsPerSecond), `${ratio.toFixed(1)}x`, `${real.rssStartMb}→${real.rssMaxMb}`, String(real.writtenPerEvent ?? 'n/a'), cpuCell(real)]);
       verdicts.push(`${name}: ${real.eventsPerSecond >= target ? 'MEETS' : 'MISSES'} ${fmt(target)}/s, ${ratio >= TARGETS.ratio ? 'MEETS' : 'MISSES'} ${TARGETS.ratio}x naive`);
     }
     await ingest.stop();
@@ -193,7 +215,7 @@ try {
     children.length = 0;
   }
   process.stdout.write(`\nsync drain: ${fmt(EVENTS)}-event backlog until the ingest acknowledged all (events/s)\n`);
-  const header = ['broker / path', 'real ev/s', 'real s', 'naive ev/s', 'real/naive', 'RSS MB start→max', 'B written/ev'];
+  const header = ['broker / path', 'real ev/s', 'real s', 'naive ev/s', 'real/naive', 'RSS MB start→max', 'B written/ev', 'CPU s kiosk/broker/ingest'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
@@ -207,7 +229,7 @@ try {
     process.stdout.write('\nRSS while draining (loopback, nodelay true)\nbacklog      ev/s      RSS MB start→max\n');
     const series: DrainResult[] = [];
     for (const size of RSS_SIZES) {
-      const result = await realDrain(`mqtt://127.0.0.1:${broker.port}`, size);
+      const result = await realDrain(`mqtt://127.0.0.1:${broker.port}`, size, { brokerPid: broker.pid, ingestPid: ingest.pid });
       series.push(result);
       process.stdout.write(`${fmt(size).padEnd(12)} ${fmt(result.eventsPerSecond).padEnd(9)} ${result.rssStartMb}→${result.rssMaxMb}\n`);
     }

@@ -32,7 +32,8 @@ const ingest = await Ingest.start({
 const report = (): void => {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...ingest.stats() })}\n`);
 };
-process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+// pid: the process that does the work (tsx runs the script in a child of the one it was started as), for CPU accounting.
+process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
 const timer = options.reportMs > 0 ? setInterval(report, options.reportMs) : undefined;
 const stop = (): void => {
   clearInterval(timer);

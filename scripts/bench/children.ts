@@ -1,6 +1,6 @@
 /** Child processes a sync benchmark runs against: mosquitto, the latency proxy, the reference ingest. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,25 @@ import { createInterface } from 'node:readline';
 
 export interface Child {
   port: number;
+  /** The process doing the work, for CPU accounting. */
+  pid: number;
   stop(): Promise<void>;
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 when it cannot be read. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the ")" that closes the command name: state is the 1st, utime the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** USER_HZ, which Linux fixes at 100 on every architecture it exports to user space. */
+const CLOCK_TICKS = 100;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,6 +115,9 @@ export async function startMosquitto(tcpNoDelay: boolean, options: { persistence
   await listening(port);
   return {
     port,
+    get pid() {
+      return child.pid ?? 0;
+    },
     restart: async (downMs) => {
       await stopChild(child);
       await new Promise((resolve) => setTimeout(resolve, downMs));
@@ -116,13 +136,16 @@ const tsx = join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'tsx')
 export async function startLatencyProxy(targetPort: number, delayMs: number): Promise<Child> {
   const child = spawn(tsx, [join(import.meta.dirname, 'latency-proxy.ts'), '--target', `127.0.0.1:${targetPort}`, '--delay-ms', String(delayMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = await firstJsonLine(child, 'port', 'latency proxy');
-  return { port: Number(port), stop: () => stopChild(child) };
+  return { port: Number(port), pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
-export async function startIngest(url: string, storePath: string): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(tsx, [join(import.meta.dirname, '..', 'ingest.ts'), '--url', url, '--store', storePath, '--consumers', '2', '--report-ms', '0', '--client-id-prefix', `bench-${process.pid}`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await firstJsonLine(child, 'ready', 'ingest');
-  return { stop: () => stopChild(child) };
+export async function startIngest(url: string, storePath: string): Promise<{ pid: number; stop(): Promise<void> }> {
+  const script = [join(import.meta.dirname, '..', 'ingest.ts'), '--url', url, '--store', storePath, '--consumers', '2', '--report-ms', '0', '--client-id-prefix', `bench-${process.pid}`];
+  // BENCH_INGEST_PROFILE_DIR=dir writes a V8 CPU profile of the ingest there when it stops (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profileDir = process.env['BENCH_INGEST_PROFILE_DIR'];
+  const child = profileDir
+    ? spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', ...script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(tsx, script, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { pid } = await firstJsonLine(child, 'ready', 'ingest');
+  return { pid: Number(pid), stop: () => stopChild(child) };
 }
