@@ -2,16 +2,9 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { z } from 'zod';
 import { EVENT_SCHEMA, EVENTS_BATCH_SCHEMA, EventsBatch } from '../protocol/events.js';
 
-export interface IncomingEvent {
-  seq: number;
-  id: string;
-  type: string;
-  /** Position in its message's `events` array. */
-  index: number;
-}
-
 export type BatchVerdict =
-  | { ok: true; deviceId: string; events: IncomingEvent[]; payload: string }
+  /** `seqs`: each event's seq, in message order; `payload`: the message's bytes, unchanged. */
+  | { ok: true; deviceId: string; seqs: number[]; payload: Buffer }
   | { ok: false; reason: 'not-json' | 'unknown-version' | 'invalid' | 'device-mismatch'; detail: string; deviceId: string | null };
 
 /**
@@ -79,11 +72,6 @@ export class BatchValidator {
     if (batch.deviceId !== topicDeviceId || batch.events.some((event) => event.deviceId !== topicDeviceId)) {
       return { ok: false, reason: 'device-mismatch', detail: `topic says ${topicDeviceId}`, deviceId: topicDeviceId };
     }
-    return {
-      ok: true,
-      deviceId: topicDeviceId,
-      payload: text,
-      events: batch.events.map((event, index) => ({ seq: event.seq, id: event.id, type: event.type, index })),
-    };
+    return { ok: true, deviceId: topicDeviceId, payload, seqs: batch.events.map((event) => event.seq) };
   }
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
-import type { IncomingEvent } from './batch-validator.js';
+import { migrateIngestStore } from './ingest-schema.js';
 
 /** What the ingest knows of one device. */
 export interface DeviceProgress {
@@ -27,11 +27,11 @@ export interface StoreOutcome {
   acks: Map<string, number>;
 }
 
-/** One validated message: the kiosk's exact payload and the events it carries. */
+/** One validated message: the kiosk's exact bytes and the seq of each event, in message order. */
 export interface IncomingBatch {
   deviceId: string;
-  payload: string;
-  events: readonly IncomingEvent[];
+  payload: Uint8Array;
+  seqs: readonly number[];
 }
 
 interface DeviceState {
@@ -44,157 +44,181 @@ interface DeviceState {
   conflicts: number;
 }
 
-/*
- * Messages are kept whole, as the kiosk sent them (its bytes, no re-encoding), and each event is indexed by
- * (device_id, seq) into its message. Index rows are small, so storing a batch costs one payload row and one
- * short row per event; a message whose events were all stored before is not kept again.
- */
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS messages (
-    id          INTEGER PRIMARY KEY,
-    device_id   TEXT    NOT NULL,
-    payload     TEXT    NOT NULL,
-    received_at TEXT    NOT NULL
-  ) STRICT;
-  CREATE TABLE IF NOT EXISTS events (
-    device_id  TEXT    NOT NULL,
-    seq        INTEGER NOT NULL,
-    event_id   TEXT    NOT NULL,
-    type       TEXT    NOT NULL,
-    message_id INTEGER NOT NULL REFERENCES messages (id),
-    position   INTEGER NOT NULL,
-    PRIMARY KEY (device_id, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS devices (
-    device_id  TEXT    PRIMARY KEY,
-    acked_seq  INTEGER NOT NULL,
-    max_seq    INTEGER NOT NULL,
-    events     INTEGER NOT NULL,
-    duplicates INTEGER NOT NULL,
-    conflicts  INTEGER NOT NULL
-  ) STRICT;
-  CREATE TABLE IF NOT EXISTS parked (
-    id          INTEGER PRIMARY KEY,
-    device_id   TEXT,
-    topic       TEXT NOT NULL,
-    reason      TEXT NOT NULL,
-    detail      TEXT NOT NULL,
-    payload     BLOB NOT NULL,
-    received_at TEXT NOT NULL
-  ) STRICT;
-`;
+interface RunRow {
+  first_seq: number;
+  last_seq: number;
+  message_id: number;
+  first_position: number;
+}
+
+/** A message's events as far as identity goes: `id` is what tells a duplicate from a conflict. */
+type StoredEvents = Array<{ id?: unknown }>;
+
+const MAX_GAPS = 20;
 
 /**
- * The reference backend's store: events by (deviceId, seq), duplicates
- * dropped (and counted), and per device the highest contiguous seq stored,
- * which is what the kiosk may delete. A batch is committed (fsync'd) before
- * its watermark is published, so an acknowledged event is never only in memory.
+ * The reference backend's store (layout: docs/fleet.md#ingest-store). Messages
+ * are kept whole, as the kiosk sent them; each *run* of consecutive new seqs in
+ * a message is one row pointing into it, so storing a 200-event message costs
+ * one payload row and, usually, one short row. Duplicates by (deviceId, seq) are
+ * dropped and counted; per device the highest contiguous seq stored is what the
+ * kiosk may delete. A batch is committed (fsync'd) before its watermark is
+ * published, so an acknowledged event is never only in memory.
+ *
+ * One writer per file: the watermark and the seqs stored above it are kept in
+ * memory (loaded from the file on a device's first message), which is what lets
+ * a batch be checked for duplicates without a lookup per event. Any number of
+ * readers may open the same file with `readOnly`.
  */
 export class IngestStore {
   private readonly db: Database;
-  private readonly insertMessage: Statement<[string, string, string]>;
-  private readonly deleteMessage: Statement<[number | bigint]>;
-  private readonly selectStoredRow: Statement<[string, number], { event_id: string; message_id: number }>;
-  /** Multi-row inserts by row count, prepared once each: a message's events go in a few statements, not one each. */
-  private readonly insertChunks = new Map<number, Statement<unknown[]>>();
-  private readonly upsertDevice: Statement<[string, number, number, number, number, number]>;
+  private readonly statements: {
+    insertMessage: Statement<[string, Uint8Array, string]>;
+    insertRun: Statement<[string, number, number, number | bigint, number]>;
+    runAt: Statement<[string, number], RunRow>;
+    payloadOf: Statement<[number], { payload: Buffer }>;
+    upsertDevice: Statement<[string, number, number, number, number, number]>;
+    deviceRow: Statement<[string], { acked_seq: number; max_seq: number; events: number; duplicates: number; conflicts: number }>;
+    runsAbove: Statement<[string, number], { first_seq: number; last_seq: number }>;
+  };
   private readonly devices = new Map<string, DeviceState>();
+  private readonly readOnly: boolean;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new BetterSqlite3(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
-    this.insertMessage = this.db.prepare('INSERT INTO messages (device_id, payload, received_at) VALUES (?, ?, ?)');
-    this.deleteMessage = this.db.prepare('DELETE FROM messages WHERE id = ?');
-    this.selectStoredRow = this.db.prepare('SELECT event_id, message_id FROM events WHERE device_id = ? AND seq = ?');
-    this.upsertDevice = this.db.prepare(
-      'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
-    );
+  constructor(path: string, options: { readOnly?: boolean } = {}) {
+    this.readOnly = options.readOnly ?? false;
+    if (!this.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new BetterSqlite3(path, { readonly: this.readOnly, fileMustExist: this.readOnly });
+    if (!this.readOnly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      migrateIngestStore(this.db);
+    }
+    const db = this.db;
+    this.statements = {
+      insertMessage: db.prepare('INSERT INTO messages (device_id, payload, received_at) VALUES (?, ?, ?)'),
+      insertRun: db.prepare('INSERT INTO runs (device_id, first_seq, last_seq, message_id, first_position) VALUES (?, ?, ?, ?, ?)'),
+      runAt: db.prepare('SELECT first_seq, last_seq, message_id, first_position FROM runs WHERE device_id = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
+      payloadOf: db.prepare('SELECT payload FROM messages WHERE id = ?'),
+      upsertDevice: db.prepare(
+        'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
+      ),
+      deviceRow: db.prepare('SELECT acked_seq, max_seq, events, duplicates, conflicts FROM devices WHERE device_id = ?'),
+      runsAbove: db.prepare('SELECT first_seq, last_seq FROM runs WHERE device_id = ? AND last_seq > ? ORDER BY first_seq'),
+    };
   }
 
   /** Stores many messages in one transaction (group commit). */
   store(batches: readonly IncomingBatch[], receivedAt: string): StoreOutcome {
+    if (this.readOnly) throw new Error('IngestStore opened read-only');
     const outcome: StoreOutcome = { stored: 0, duplicates: 0, acks: new Map() };
-    this.db.transaction(() => {
-      const touched = new Set<string>();
-      const repeated = new Set<string>();
-      for (const batch of batches) {
-        const state = this.device(batch.deviceId);
-        touched.add(batch.deviceId);
-        const messageId = this.insertMessage.run(batch.deviceId, batch.payload, receivedAt).lastInsertRowid;
-        let fresh = 0;
-        if (this.insertAll(batch, messageId) === batch.events.length) {
-          // The common case: every event is new.
-          fresh = batch.events.length;
-          state.events += fresh;
-          for (const event of batch.events) {
-            state.maxSeq = Math.max(state.maxSeq, event.seq);
-            if (event.seq > state.acked) state.above.add(event.seq);
-          }
-        } else for (const event of batch.events) {
-          const row = this.selectStoredRow.get(batch.deviceId, event.seq);
-          if (!row) throw new Error(`event ${batch.deviceId}/${event.seq} was not stored`);
-          if (row.message_id === Number(messageId)) {
-            fresh += 1;
-            state.events += 1;
-            state.maxSeq = Math.max(state.maxSeq, event.seq);
-            if (event.seq > state.acked) state.above.add(event.seq);
-          } else {
-            outcome.duplicates += 1;
-            state.duplicates += 1;
-            repeated.add(batch.deviceId);
-            if (row.event_id !== event.id) state.conflicts += 1;
-          }
+    /** Each touched device's watermark before this transaction, to tell which rose. */
+    const ackedBefore = new Map<string, number>();
+    try {
+      this.db.transaction(() => {
+        const repeated = new Set<string>();
+        for (const batch of batches) {
+          const state = this.device(batch.deviceId);
+          if (!ackedBefore.has(batch.deviceId)) ackedBefore.set(batch.deviceId, state.acked);
+          const result = this.storeOne(batch, state, receivedAt);
+          outcome.stored += result.fresh;
+          outcome.duplicates += result.duplicates;
+          if (result.duplicates > 0) repeated.add(batch.deviceId);
         }
-        outcome.stored += fresh;
-        if (fresh === 0) this.deleteMessage.run(messageId);
-      }
-      for (const deviceId of touched) {
-        const state = this.device(deviceId);
-        const before = state.acked;
-        while (state.above.delete(state.acked + 1)) state.acked += 1;
-        if (state.acked > before || repeated.has(deviceId)) outcome.acks.set(deviceId, state.acked);
-        this.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts);
-      }
-    })();
+        for (const [deviceId, before] of ackedBefore) {
+          const state = this.device(deviceId);
+          while (state.above.delete(state.acked + 1)) state.acked += 1;
+          if (state.acked > before || repeated.has(deviceId)) outcome.acks.set(deviceId, state.acked);
+          this.statements.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts);
+        }
+      })();
+    } catch (error) {
+      // The in-memory state ran ahead of a transaction that did not commit: read it from the file again.
+      for (const deviceId of ackedBefore.keys()) this.devices.delete(deviceId);
+      throw error;
+    }
     return outcome;
   }
 
-  /** Inserts a message's events (OR IGNORE) in chunks of up to 64 rows; returns how many were new. */
-  private insertAll(batch: IncomingBatch, messageId: number | bigint): number {
-    let inserted = 0;
-    for (let from = 0; from < batch.events.length; from += 64) {
-      const chunk = batch.events.slice(from, from + 64);
-      let statement = this.insertChunks.get(chunk.length);
-      if (!statement) {
-        statement = this.db.prepare(`INSERT OR IGNORE INTO events (device_id, seq, event_id, type, message_id, position) VALUES ${Array(chunk.length).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
-        this.insertChunks.set(chunk.length, statement);
+  /** One message: its new seqs become runs into its payload row; seqs already stored are duplicates (or conflicts). */
+  private storeOne(batch: IncomingBatch, state: DeviceState, receivedAt: string): { fresh: number; duplicates: number } {
+    const { seqs } = batch;
+    // Runs of consecutive new seqs at consecutive positions: [firstSeq, lastSeq, firstPosition].
+    const runs: Array<[number, number, number]> = [];
+    const seenHere = new Map<number, number>();
+    const duplicatePositions: number[] = [];
+    for (let position = 0; position < seqs.length; position += 1) {
+      const seq = seqs[position]!;
+      if (seq <= state.acked || state.above.has(seq) || seenHere.has(seq)) {
+        duplicatePositions.push(position);
+        continue;
       }
-      const values: unknown[] = [];
-      for (const event of chunk) values.push(batch.deviceId, event.seq, event.id, event.type, messageId, event.index);
-      inserted += statement.run(...values).changes;
+      seenHere.set(seq, position);
+      const run = runs.at(-1);
+      if (run && run[1] === seq - 1 && run[2] + (run[1] - run[0]) === position - 1) run[1] = seq;
+      else runs.push([seq, seq, position]);
+      // The common case (a kiosk's next batch, nothing ahead of it) moves the watermark without touching the set.
+      if (seq === state.acked + 1 && state.above.size === 0) state.acked = seq;
+      else state.above.add(seq);
+      if (seq > state.maxSeq) state.maxSeq = seq;
     }
-    return inserted;
+    const fresh = seenHere.size;
+    state.events += fresh;
+    if (fresh > 0) {
+      const messageId = this.statements.insertMessage.run(batch.deviceId, batch.payload, receivedAt).lastInsertRowid;
+      for (const [first, last, position] of runs) this.statements.insertRun.run(batch.deviceId, first, last, messageId, position);
+    }
+    if (duplicatePositions.length > 0) this.countDuplicates(batch, state, duplicatePositions, seenHere);
+    return { fresh, duplicates: duplicatePositions.length };
   }
 
-  park(entry: { deviceId: string | null; topic: string; reason: string; detail: string; payload: Buffer }, receivedAt: string): void {
+  /** The slow path, for resends only: each repeat is compared by event id with the copy stored first. */
+  private countDuplicates(batch: IncomingBatch, state: DeviceState, positions: readonly number[], seenHere: ReadonlyMap<number, number>): void {
+    const incoming = parseEvents(batch.payload);
+    const storedMessages = new Map<number, StoredEvents | null>();
+    for (const position of positions) {
+      const seq = batch.seqs[position]!;
+      state.duplicates += 1;
+      const earlierHere = seenHere.get(seq);
+      const stored = earlierHere !== undefined && earlierHere < position ? incoming?.[earlierHere] : this.storedEvent(batch.deviceId, seq, storedMessages);
+      // A copy that cannot be read back is not counted as a conflict: only a proven difference is.
+      if (stored && incoming && stored.id !== incoming[position]?.id) state.conflicts += 1;
+    }
+  }
+
+  private storedEvent(deviceId: string, seq: number, cache: Map<number, StoredEvents | null>): { id?: unknown } | undefined {
+    const run = this.statements.runAt.get(deviceId, seq);
+    if (!run || run.last_seq < seq) return undefined;
+    let events = cache.get(run.message_id);
+    if (events === undefined) {
+      const row = this.statements.payloadOf.get(run.message_id);
+      events = row ? parseEvents(row.payload) : null;
+      cache.set(run.message_id, events);
+    }
+    return events?.[run.first_position + (seq - run.first_seq)];
+  }
+
+  park(entry: { deviceId: string | null; topic: string; reason: string; detail: string; payload: Uint8Array }, receivedAt: string): void {
     this.db
       .prepare('INSERT INTO parked (device_id, topic, reason, detail, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(entry.deviceId, entry.topic, entry.reason, entry.detail.slice(0, 500), entry.payload, receivedAt);
   }
 
+  /** What is stored for one device, read from the file (any reader sees what the writer committed). */
   progress(deviceId: string): DeviceProgress {
-    const state = this.device(deviceId);
+    const row = this.statements.deviceRow.get(deviceId);
+    const acked = row?.acked_seq ?? 0;
     const gaps: Array<[number, number]> = [];
-    let expect = state.acked + 1;
-    for (const seq of [...state.above].sort((a, b) => a - b)) {
-      if (seq > expect && gaps.length < 20) gaps.push([expect, seq - 1]);
-      expect = seq + 1;
+    let expect = acked + 1;
+    for (const run of this.statements.runsAbove.iterate(deviceId, acked)) {
+      const first = Math.max(run.first_seq, acked + 1);
+      if (first > expect) {
+        gaps.push([expect, first - 1]);
+        if (gaps.length >= MAX_GAPS) break;
+      }
+      expect = Math.max(expect, run.last_seq + 1);
     }
-    return { deviceId, ackedSeq: state.acked, maxSeq: state.maxSeq, events: state.events, duplicates: state.duplicates, conflicts: state.conflicts, gaps };
+    return { deviceId, ackedSeq: acked, maxSeq: row?.max_seq ?? 0, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0, gaps };
   }
 
   deviceIds(): string[] {
@@ -203,18 +227,18 @@ export class IngestStore {
 
   /** Stored events of one device in seq order, each as the kiosk sent it (tests, tools; not a hot path). */
   eventsOf(deviceId: string): Array<{ seq: number; type: string; body: string }> {
-    const rows = this.db
-      .prepare('SELECT e.seq, e.type, e.position, m.id AS message_id, m.payload FROM events e JOIN messages m ON m.id = e.message_id WHERE e.device_id = ? ORDER BY e.seq')
-      .all(deviceId) as Array<{ seq: number; type: string; position: number; message_id: number; payload: string }>;
-    const parsed = new Map<number, unknown[]>();
-    return rows.map((row) => {
-      let events = parsed.get(row.message_id);
-      if (!events) {
-        events = (JSON.parse(row.payload) as { events: unknown[] }).events;
-        parsed.set(row.message_id, events);
+    const runs = this.db
+      .prepare('SELECT r.first_seq, r.last_seq, r.first_position, m.payload FROM runs r JOIN messages m ON m.id = r.message_id WHERE r.device_id = ? ORDER BY r.first_seq')
+      .all(deviceId) as Array<{ first_seq: number; last_seq: number; first_position: number; payload: Buffer }>;
+    const out: Array<{ seq: number; type: string; body: string }> = [];
+    for (const run of runs) {
+      const events = (parseEvents(run.payload) ?? []) as Array<{ type?: unknown }>;
+      for (let seq = run.first_seq; seq <= run.last_seq; seq += 1) {
+        const event = events[run.first_position + (seq - run.first_seq)];
+        out.push({ seq, type: String(event?.type), body: JSON.stringify(event) });
       }
-      return { seq: row.seq, type: row.type, body: JSON.stringify(events[row.position]) };
-    });
+    }
+    return out;
   }
 
   parkedCount(): number {
@@ -229,15 +253,23 @@ export class IngestStore {
   private device(deviceId: string): DeviceState {
     let state = this.devices.get(deviceId);
     if (state) return state;
-    const row = this.db.prepare('SELECT acked_seq, max_seq, events, duplicates, conflicts FROM devices WHERE device_id = ?').get(deviceId) as
-      | { acked_seq: number; max_seq: number; events: number; duplicates: number; conflicts: number }
-      | undefined;
+    const row = this.statements.deviceRow.get(deviceId);
     const acked = row?.acked_seq ?? 0;
-    const above = new Set(
-      (this.db.prepare('SELECT seq FROM events WHERE device_id = ? AND seq > ?').all(deviceId, acked) as Array<{ seq: number }>).map((r) => r.seq),
-    );
+    const above = new Set<number>();
+    for (const run of this.statements.runsAbove.iterate(deviceId, acked)) {
+      for (let seq = Math.max(run.first_seq, acked + 1); seq <= run.last_seq; seq += 1) above.add(seq);
+    }
     state = { acked, maxSeq: row?.max_seq ?? 0, above, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0 };
     this.devices.set(deviceId, state);
     return state;
+  }
+}
+
+function parseEvents(payload: Uint8Array): StoredEvents | null {
+  try {
+    const events = (JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8')) as { events?: unknown }).events;
+    return Array.isArray(events) ? (events as StoredEvents) : null;
+  } catch {
+    return null;
   }
 }

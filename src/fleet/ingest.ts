@@ -11,7 +11,10 @@
  * by (deviceId, seq); events may arrive out of order (two lanes per kiosk, several
  * consumers) and the watermark only rises over contiguous seqs, so a gap is never
  * acknowledged. A PUBACK from here means only "received": what counts is the
- * acknowledgement, published after the commit. docs/fleet.md.
+ * acknowledgement, published after the commit. The store runs in its own
+ * thread (ingest-writer.ts), so a commit overlaps the checking of what arrives
+ * meanwhile; when it falls behind by `maxQueuedBytes`, the consumers stop
+ * reading their sockets and the broker holds the rest. docs/fleet.md.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type ISubscriptionMap, type MqttClient } from 'mqtt';
@@ -19,7 +22,8 @@ import type { Logger } from '../ops/logger.js';
 import { ACK_SCHEMA, type EventsAck } from '../protocol/ack.js';
 import { parseTopic, topicFor, topicSettings, TOPIC_ROOT } from '../protocol/topics.js';
 import { BatchValidator } from './batch-validator.js';
-import { IngestStore, type DeviceProgress, type IncomingBatch } from './ingest-store.js';
+import { IngestStore, type DeviceProgress, type IncomingBatch, type StoreOutcome } from './ingest-store.js';
+import { IngestWriter } from './ingest-writer.js';
 
 export interface IngestOptions {
   url: string;
@@ -41,6 +45,8 @@ export interface IngestOptions {
    * interval instead of one per commit. Default 25 ms; 0 publishes after every commit.
    */
   ackIntervalMs?: number;
+  /** Checked messages waiting for the writer beyond this many bytes pause the consumers' sockets (default 32 MiB). */
+  maxQueuedBytes?: number;
 }
 
 export interface IngestStats {
@@ -57,11 +63,17 @@ export interface IngestEvents {
 }
 
 export class Ingest extends EventEmitter<IngestEvents> {
-  readonly store: IngestStore;
+  /** A read-only view of the store: what the writer thread has committed. */
+  store!: IngestStore;
+  private writer: IngestWriter | undefined;
   private readonly validator = new BatchValidator();
   private readonly clients: MqttClient[] = [];
   private queue: IncomingBatch[] = [];
+  private queuedBytes = 0;
   private flushScheduled = false;
+  /** The commit in progress in the writer thread, if any. */
+  private committing: Promise<void> | undefined;
+  private readingPaused = false;
   /** Watermarks waiting for the next acknowledgement round, by device. */
   private pendingAcks = new Map<string, number>();
   private ackTimer: NodeJS.Timeout | undefined;
@@ -70,12 +82,13 @@ export class Ingest extends EventEmitter<IngestEvents> {
 
   private constructor(private readonly options: IngestOptions) {
     super();
-    this.store = new IngestStore(options.storePath);
   }
 
   static async start(options: IngestOptions): Promise<Ingest> {
     const ingest = new Ingest(options);
     try {
+      ingest.writer = await IngestWriter.start(options.storePath);
+      ingest.store = new IngestStore(options.storePath, { readOnly: true });
       await ingest.connect();
     } catch (error) {
       await ingest.stop();
@@ -95,11 +108,16 @@ export class Ingest extends EventEmitter<IngestEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.flush();
+    // Whatever was received is committed and acknowledged before the consumers go.
+    while (this.committing || this.queue.length > 0) {
+      this.flush();
+      await this.committing;
+    }
     clearTimeout(this.ackTimer);
     this.publishAcks();
     await Promise.all(this.clients.map((client) => client.endAsync(false).catch(() => undefined)));
-    this.store.close();
+    await this.writer?.close();
+    this.store?.close();
   }
 
   private async connect(): Promise<void> {
@@ -143,32 +161,56 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const verdict = this.validator.check(parsed.deviceId, payload);
     if (!verdict.ok) {
       // Kept for replay once understood (a newer format) or for a bug report (invalid): never dropped, never guessed.
-      this.store.park({ deviceId: verdict.deviceId, topic, reason: verdict.reason, detail: verdict.detail, payload }, new Date().toISOString());
       this.counters.parked += 1;
       this.options.logger.warn({ topic, reason: verdict.reason, detail: verdict.detail }, 'message parked');
+      this.writer
+        ?.park({ deviceId: verdict.deviceId, topic, reason: verdict.reason, detail: verdict.detail, payload }, new Date().toISOString())
+        .catch((error: unknown) => this.options.logger.error({ err: error, topic }, 'parked message not stored'));
       return;
     }
-    this.queue.push({ deviceId: verdict.deviceId, payload: verdict.payload, events: verdict.events });
+    this.queue.push({ deviceId: verdict.deviceId, payload: verdict.payload, seqs: verdict.seqs });
+    this.queuedBytes += verdict.payload.length;
+    if (this.queuedBytes > (this.options.maxQueuedBytes ?? 32 * 1024 * 1024)) this.pauseReading(true);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // Everything that arrived in this turn of the event loop commits together: one fsync for many messages.
+      // Everything that arrived in this turn of the event loop, or while a commit ran, commits together: one fsync for many messages.
       setImmediate(() => this.flush());
     }
   }
 
+  /** Stops (or restarts) reading the consumers' sockets: TCP pushes back, and the broker keeps what it has not delivered. */
+  private pauseReading(pause: boolean): void {
+    if (this.readingPaused === pause) return;
+    this.readingPaused = pause;
+    this.options.logger.warn({ queuedBytes: this.queuedBytes }, pause ? 'ingest writer behind: consumers paused' : 'ingest writer caught up: consumers reading again');
+    for (const client of this.clients) {
+      if (pause) client.stream.pause();
+      else client.stream.resume();
+    }
+  }
+
+  /** Hands what is queued to the writer thread, unless a commit is running (then it goes when that one is done). */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.committing || this.queue.length === 0 || !this.writer) return;
     const batches = this.queue;
     this.queue = [];
-    if (batches.length === 0 || !this.store) return;
-    let outcome;
-    try {
-      outcome = this.store.store(batches, new Date().toISOString());
-    } catch (error) {
-      // Not stored means not acknowledged: the kiosks send these again after their ack timeout.
-      this.options.logger.error({ err: error, batches: batches.length }, 'ingest commit failed');
-      return;
-    }
+    this.queuedBytes = 0;
+    this.pauseReading(false);
+    this.committing = this.writer
+      .store(batches, new Date().toISOString())
+      .then(
+        (outcome) => this.committed(outcome),
+        // Not stored means not acknowledged: the kiosks send these again after their ack timeout.
+        (error: unknown) => this.options.logger.error({ err: error, batches: batches.length }, 'ingest commit failed'),
+      )
+      .finally(() => {
+        this.committing = undefined;
+        if (!this.stopped) this.flush();
+      });
+  }
+
+  private committed(outcome: StoreOutcome): void {
     this.counters.events += outcome.stored;
     this.counters.duplicates += outcome.duplicates;
     for (const [deviceId, ackedSeq] of outcome.acks) this.pendingAcks.set(deviceId, Math.max(ackedSeq, this.pendingAcks.get(deviceId) ?? 0));

@@ -8,7 +8,7 @@ export interface OutboxEntry {
 }
 
 export interface OutboxStats {
-  /** Rows held: events the backend has not acknowledged yet (sent or not). */
+  /** Events held that the backend has not acknowledged yet (sent or not). */
   total: number;
   /** The same count, by its meaning for a technician: events the backend does not have for sure. */
   unsent: number;
@@ -34,8 +34,14 @@ export interface EventStore extends EventEmitter<EventStoreEvents> {
   append(draft: EventDraft): KioskEvent;
   /** Held entries with seq > afterSeq in seq order, up to `limit` rows and about `maxBytes` bytes (always at least one). */
   pending(afterSeq: number, limit: number, maxBytes: number): OutboxEntry[];
-  /** The backend has stored every seq ≤ ackedSeq: their rows are deleted. Returns how many; a watermark that is not higher changes nothing. */
-  acknowledge(ackedSeq: number): number;
+  /**
+   * The backend has stored every seq ≤ ackedSeq: the watermark rises (a watermark that is not higher changes
+   * nothing) and up to `pruneMaxRows` (default: all) of the rows it covers are deleted at once; `prune` deletes
+   * the rest. Returns how many rows were deleted now.
+   */
+  acknowledge(ackedSeq: number, pruneMaxRows?: number): number;
+  /** Deletes up to `maxRows` rows the backend has acknowledged, oldest first; returns how many (fewer: none are left). */
+  prune(maxRows: number): number;
   stats(): OutboxStats;
   close(): void;
 }

@@ -80,6 +80,27 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'outbox without the UNIQUE index on event id',
+    up(db) {
+      // The id index cost a B-tree write per event appended and per event pruned (half the pruning work) and guarded
+      // nothing: ids are UUIDv7s made here, the backend dedupes by (deviceId, seq). SQLite cannot drop a UNIQUE
+      // column constraint, so the table is rebuilt (the documented way: new table, copy, drop, rename).
+      db.exec(`
+        CREATE TABLE outbox_v4 (
+          seq        INTEGER PRIMARY KEY,
+          id         TEXT    NOT NULL,
+          type       TEXT    NOT NULL,
+          body       TEXT    NOT NULL,
+          created_at TEXT    NOT NULL
+        ) STRICT;
+        INSERT INTO outbox_v4 (seq, id, type, body, created_at) SELECT seq, id, type, body, created_at FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v4 RENAME TO outbox;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

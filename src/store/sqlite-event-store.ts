@@ -8,10 +8,7 @@ import { EVENT_SCHEMA, type EventDraft, type KioskEvent } from '../protocol/even
 import { withRelaxedDurability } from './durability.js';
 import type { EventStore, EventStoreEvents, OutboxEntry, OutboxStats } from './event-store.js';
 
-interface PendingRow {
-  seq: number;
-  body: string;
-}
+type PendingRow = [seq: number, body: string];
 
 export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements EventStore {
   private readonly nextSeq: Statement<[], { value: number }>;
@@ -19,8 +16,8 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   private readonly selectPending: Statement<[number, number], PendingRow>;
   private readonly selectMeta: Statement<[string], { value: number }>;
   private readonly raiseAcked: Statement<[number, number]>;
-  private readonly deleteAcked: Statement<[number]>;
-  private readonly selectCounts: Statement<[], { total: number; oldest: string | null }>;
+  private readonly deleteAcked: Statement<[number, number]>;
+  private readonly selectCounts: Statement<[{ acked: number }], { total: number; oldest: string | null }>;
   private readonly appendTx: (draft: EventDraft) => KioskEvent;
 
   constructor(
@@ -32,12 +29,17 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     super();
     this.nextSeq = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'last_seq' RETURNING value");
     this.insert = db.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.selectPending = db.prepare('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
+    // Rows as arrays: better-sqlite3 builds a keyed object per row through V8's slow path; the drain reads a backlog with this.
+    this.selectPending = db.prepare<[number, number], PendingRow>('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw();
     this.selectMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.raiseAcked = db.prepare("UPDATE meta SET value = ? WHERE key = 'acked_seq' AND value < ?");
-    this.deleteAcked = db.prepare('DELETE FROM outbox WHERE seq <= ?');
-    // The oldest row is the one with the lowest seq: one index lookup, whatever the table holds.
-    this.selectCounts = db.prepare('SELECT count(*) AS total, (SELECT created_at FROM outbox ORDER BY seq LIMIT 1) AS oldest FROM outbox');
+    // The lowest seqs first, bounded: a large acknowledgement is pruned in steps that each hold the database briefly.
+    this.deleteAcked = db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?)');
+    // Rows the backend acknowledged may wait a moment for pruning: only those above the watermark count as held.
+    // The oldest is the one with the lowest seq: one index lookup, whatever the table holds.
+    this.selectCounts = db.prepare(
+      'SELECT count(*) AS total, (SELECT created_at FROM outbox WHERE seq > @acked ORDER BY seq LIMIT 1) AS oldest FROM outbox WHERE seq > @acked',
+    );
     // The counter and the row commit together: a seq is never given out without its event, nor reused.
     this.appendTx = db.transaction((draft: EventDraft): KioskEvent => {
       const row = this.nextSeq.get();
@@ -79,16 +81,16 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     const rows = this.selectPending.all(afterSeq, limit);
     const entries: OutboxEntry[] = [];
     let bytes = 0;
-    for (const row of rows) {
-      const size = Buffer.byteLength(row.body);
+    for (const [seq, body] of rows) {
+      const size = Buffer.byteLength(body);
       if (entries.length > 0 && bytes + size > maxBytes) break;
-      entries.push(row);
+      entries.push({ seq, body });
       bytes += size;
     }
     return entries;
   }
 
-  acknowledge(ackedSeq: number): number {
+  acknowledge(ackedSeq: number, pruneMaxRows = Number.MAX_SAFE_INTEGER): number {
     const lastSeq = this.meta('last_seq');
     // A watermark beyond anything given out is the backend's mistake (or a replaced database): never delete on it.
     if (ackedSeq > lastSeq) {
@@ -101,7 +103,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
       return withRelaxedDurability(this.db, () =>
         this.db.transaction(() => {
           this.raiseAcked.run(ackedSeq, ackedSeq);
-          return this.deleteAcked.run(ackedSeq).changes;
+          return pruneMaxRows > 0 ? this.deleteAcked.run(ackedSeq, pruneMaxRows).changes : 0;
         })(),
       );
     } catch (error) {
@@ -109,9 +111,19 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     }
   }
 
+  prune(maxRows: number): number {
+    try {
+      // Rows at or below the watermark are never read again; deleting them late (or twice) is harmless.
+      return withRelaxedDurability(this.db, () => this.deleteAcked.run(this.meta('acked_seq'), maxRows).changes);
+    } catch (error) {
+      throw new KioskError(ErrorCode.StoreFault, `cannot prune acknowledged events: ${(error as Error).message}`, {}, { cause: error });
+    }
+  }
+
   stats(): OutboxStats {
-    const counts = this.selectCounts.get() ?? { total: 0, oldest: null };
-    return { total: counts.total, unsent: counts.total, oldestUnsentTime: counts.oldest, lastSeq: this.meta('last_seq'), ackedSeq: this.meta('acked_seq') };
+    const ackedSeq = this.meta('acked_seq');
+    const counts = this.selectCounts.get({ acked: ackedSeq }) ?? { total: 0, oldest: null };
+    return { total: counts.total, unsent: counts.total, oldestUnsentTime: counts.oldest, lastSeq: this.meta('last_seq'), ackedSeq };
   }
 
   private meta(key: string): number {

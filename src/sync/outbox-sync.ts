@@ -36,7 +36,7 @@ export type SyncState = 'offline' | 'draining' | 'idle' | 'parked';
 
 export interface OutboxSyncEvents {
   state: [state: SyncState];
-  /** The backend acknowledged through this seq (rows deleted). */
+  /** The backend acknowledged through this seq (its rows are pruned in steps right after). */
   acknowledged: [ackedSeq: number];
 }
 
@@ -56,6 +56,12 @@ export interface OutboxSyncOptions {
 
 /** QoS 1 slots left for status, telemetry and command results beside the event batches. */
 const RESERVED_SLOTS = 2;
+
+/**
+ * Acknowledged rows deleted per step. An acknowledgement can cover thousands of rows; deleted in one go they
+ * would hold the event loop (PUBACKs, deposits) for tens of milliseconds, so they go a bounded step per turn.
+ */
+const PRUNE_STEP_ROWS = 1000;
 
 interface Lane {
   /** Highest seq handed to the uplink in this lane on this connection. */
@@ -94,6 +100,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
   private readonly random: () => number;
   private readonly now: () => number;
   private timers: { retry?: NodeJS.Timeout; wake?: NodeJS.Timeout; ackTimeout?: NodeJS.Timeout } = {};
+  private pruning: NodeJS.Immediate | undefined;
   private idleWaiters: Array<() => void> = [];
 
   private readonly onAppended = (event: { seq: number }): void => {
@@ -134,12 +141,16 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
     uplink.on('connected', this.onConnected);
     uplink.on('disconnected', this.onDisconnected);
     uplink.on('message', this.onMessage);
+    // Rows acknowledged before a restart (or a power cut) may still be there.
+    this.schedulePrune();
     if (uplink.isConnected) this.restart('started');
   }
 
   stop(): void {
     this.running = false;
     this.clearTimers();
+    clearImmediate(this.pruning);
+    this.pruning = undefined;
     const { store, uplink } = this.options;
     store.off('appended', this.onAppended);
     uplink.off('connected', this.onConnected);
@@ -320,24 +331,43 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
       logger.warn({ deviceId: ack.deviceId }, 'acknowledgement for another device; ignored');
       return;
     }
-    let deleted: number;
     try {
-      deleted = store.acknowledge(ack.ackedSeq);
+      // Only the watermark now; the rows go in steps (schedulePrune), so this message does not hold up the drain.
+      store.acknowledge(ack.ackedSeq, 0);
     } catch (error) {
-      // Not deleted means acknowledged again later: rows stay, nothing is lost.
+      // Not applied means acknowledged again later: rows stay, nothing is lost.
       logger.error({ err: error }, 'could not apply acknowledgement');
       return;
     }
     // The store ignores a watermark beyond the last seq given out; so does this copy of it.
     const acked = ack.ackedSeq <= this.lastSeq ? Math.max(this.ackedSeq, ack.ackedSeq) : this.ackedSeq;
+    const rose = acked > this.ackedSeq;
     this.ackedSeq = acked;
     while (this.awaitingAck[0] && this.awaitingAck[0].through <= acked) this.awaitingAck.shift();
     this.armAckTimeout();
-    if (deleted > 0) {
-      logger.debug({ ackedSeq: acked, deleted }, 'events acknowledged by the backend');
+    this.pump();
+    if (rose) {
+      logger.debug({ ackedSeq: acked }, 'events acknowledged by the backend');
+      this.schedulePrune();
       this.emit('acknowledged', acked);
     }
-    this.pump();
+  }
+
+  /** Deletes acknowledged rows a bounded step per turn of the event loop until none are left. */
+  private schedulePrune(): void {
+    if (this.pruning !== undefined || !this.running) return;
+    this.pruning = setImmediate(() => {
+      this.pruning = undefined;
+      let deleted: number;
+      try {
+        deleted = this.options.store.prune(PRUNE_STEP_ROWS);
+      } catch (error) {
+        // The rows stay (they are never sent again); the next acknowledgement tries again.
+        this.options.logger.error({ err: error }, 'could not prune acknowledged events');
+        return;
+      }
+      if (deleted >= PRUNE_STEP_ROWS) this.schedulePrune();
+    });
   }
 
   private armAckTimeout(): void {

@@ -1,13 +1,14 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatchValidator } from '../../src/fleet/batch-validator.js';
 import { IngestStore } from '../../src/fleet/ingest-store.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 
 const at = '2026-12-01T10:00:00.000Z';
-/** A message as the validator hands it on: the payload and its events' keys. */
+/** A message as the validator hands it on: the payload's bytes and its events' seqs. */
 function msg(deviceId: string, seqs: number[], idOf = (seq: number) => `id-${seq}`) {
-  const events = seqs.map((seq, index) => ({ seq, id: idOf(seq), type: 'kiosk.started', index }));
-  return { deviceId, payload: JSON.stringify({ events: events.map((event) => ({ seq: event.seq, id: event.id, type: event.type })) }), events };
+  const events = seqs.map((seq) => ({ seq, id: idOf(seq), type: 'kiosk.started' }));
+  return { deviceId, payload: Buffer.from(JSON.stringify({ events })), seqs };
 }
 
 describe('IngestStore (real SQLite file)', () => {
@@ -47,6 +48,105 @@ describe('IngestStore (real SQLite file)', () => {
     store = new IngestStore(dir.file('ingest.db'));
     expect(store.progress('a')).toMatchObject({ ackedSeq: 1, gaps: [[2, 2]] });
     expect(store.store([msg('a', [2])], at).acks).toEqual(new Map([['a', 3]]));
+  });
+});
+
+describe('IngestStore layout (docs/fleet.md#ingest-store)', () => {
+  let dir: TempDir;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => dir.remove());
+
+  const runsOf = (path: string) => {
+    const db = new BetterSqlite3(path, { readonly: true });
+    try {
+      return db.prepare('SELECT first_seq, last_seq, first_position FROM runs ORDER BY device_id, first_seq').all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it('keeps one run row per stretch of consecutive new seqs, whatever the message size', () => {
+    const path = dir.file('ingest.db');
+    const store = new IngestStore(path);
+    store.store([msg('a', Array.from({ length: 200 }, (_, i) => i + 1))], at);
+    // Seqs 199–201 repeat what is stored: the new ones make two runs, around the repeated position.
+    store.store([msg('a', [199, 200, 201, 202, 150, 203])], at);
+    store.close();
+    expect(runsOf(path)).toEqual([
+      { first_seq: 1, last_seq: 200, first_position: 0 },
+      { first_seq: 201, last_seq: 202, first_position: 2 },
+      { first_seq: 203, last_seq: 203, first_position: 5 },
+    ]);
+    const reader = new IngestStore(path, { readOnly: true });
+    expect(reader.eventsOf('a').map((e) => e.seq)).toEqual(Array.from({ length: 203 }, (_, i) => i + 1));
+    expect(reader.progress('a')).toMatchObject({ ackedSeq: 203, events: 203, duplicates: 3, conflicts: 0 });
+    reader.close();
+  });
+
+  it('counts a seq repeated inside one message once, and a different event under it as a conflict', () => {
+    const store = new IngestStore(dir.file('ingest.db'));
+    let n = 0;
+    expect(store.store([msg('a', [1, 2, 2], () => `id-${(n += 1)}`)], at)).toMatchObject({ stored: 2, duplicates: 1 });
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 2, conflicts: 1 });
+    store.close();
+  });
+
+  it('lets a reader see what the writer committed, and refuses writes through it', () => {
+    const path = dir.file('ingest.db');
+    const writer = new IngestStore(path);
+    const reader = new IngestStore(path, { readOnly: true });
+    writer.store([msg('a', [1, 2])], at);
+    expect(reader.progress('a')).toMatchObject({ ackedSeq: 2, events: 2 });
+    expect(() => reader.store([msg('a', [3])], at)).toThrow(/read-only/);
+    reader.close();
+    writer.close();
+  });
+
+  it('converts a version-1 file (an index row per event) into runs, keeping every event, the watermark and the gaps', () => {
+    const path = dir.file('ingest.db');
+    const v1 = new BetterSqlite3(path);
+    v1.exec(`
+      CREATE TABLE messages (id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL) STRICT;
+      CREATE TABLE events (device_id TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, message_id INTEGER NOT NULL REFERENCES messages (id), position INTEGER NOT NULL, PRIMARY KEY (device_id, seq)) STRICT, WITHOUT ROWID;
+      CREATE TABLE devices (device_id TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, max_seq INTEGER NOT NULL, events INTEGER NOT NULL, duplicates INTEGER NOT NULL, conflicts INTEGER NOT NULL) STRICT;
+      CREATE TABLE parked (id INTEGER PRIMARY KEY, device_id TEXT, topic TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL, received_at TEXT NOT NULL) STRICT;
+    `);
+    const message = (id: number, seqs: number[]) => {
+      v1.prepare('INSERT INTO messages VALUES (?, ?, ?, ?)').run(id, 'a', msg('a', seqs).payload.toString(), at);
+      // Position 1 of message 2 was a duplicate: it has no index row, so the runs must stop around it.
+      seqs.forEach((seq, position) => {
+        if (!(id === 2 && position === 1)) v1.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)').run('a', seq, `id-${seq}`, 'kiosk.started', id, position);
+      });
+    };
+    message(1, [1, 2, 3]);
+    message(2, [4, 2, 5, 6]);
+    message(3, [9]);
+    v1.prepare('INSERT INTO devices VALUES (?, ?, ?, ?, ?, ?)').run('a', 6, 9, 7, 1, 0);
+    v1.close();
+
+    const store = new IngestStore(path);
+    store.close();
+    expect(runsOf(path)).toEqual([
+      { first_seq: 1, last_seq: 3, first_position: 0 },
+      { first_seq: 4, last_seq: 4, first_position: 0 },
+      { first_seq: 5, last_seq: 6, first_position: 2 },
+      { first_seq: 9, last_seq: 9, first_position: 0 },
+    ]);
+    const reopened = new IngestStore(path);
+    expect(reopened.eventsOf('a').map((e) => [e.seq, JSON.parse(e.body).id])).toEqual([1, 2, 3, 4, 5, 6, 9].map((seq) => [seq, `id-${seq}`]));
+    expect(reopened.progress('a')).toMatchObject({ ackedSeq: 6, gaps: [[7, 8]] });
+    expect(reopened.store([msg('a', [7, 8])], at).acks).toEqual(new Map([['a', 9]]));
+    reopened.close();
+  });
+
+  it('refuses a file of a newer layout than it knows', () => {
+    const path = dir.file('ingest.db');
+    const db = new BetterSqlite3(path);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new IngestStore(path)).toThrow(/layout version 99, newer/);
   });
 });
 

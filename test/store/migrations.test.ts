@@ -44,3 +44,38 @@ describe('schema version 3 (acknowledgement, telemetry, command results, write a
     store.close();
   });
 });
+
+describe('schema version 4 (outbox without the UNIQUE index on id)', () => {
+  let dir: TempDir;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => dir.remove());
+
+  it('rebuilds a version-3 outbox with every row, the watermark and the counter kept, and no index on id', () => {
+    const path = dir.file('kiosk.db');
+    const v3 = new BetterSqlite3(path);
+    for (const migration of migrations.filter((m) => m.version <= 3)) migration.up(v3);
+    v3.pragma('user_version = 3');
+    const insert = v3.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
+    for (let seq = 1; seq <= 5; seq += 1) insert.run(seq, `id-${seq}`, 'kiosk.started', `{"seq":${seq}}`, `2026-11-30T10:00:0${seq}.000Z`);
+    v3.prepare("UPDATE meta SET value = 5 WHERE key = 'last_seq'").run();
+    v3.prepare("UPDATE meta SET value = 2 WHERE key = 'acked_seq'").run();
+    const indexesBefore = (v3.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox'").all() as Array<{ name: string }>).length;
+    v3.close();
+    expect(indexesBefore).toBe(1);
+
+    const db = openDatabase(path, createSilentLogger());
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(existsSync(`${path}.v3.bak`)).toBe(true);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox'").all()).toEqual([]);
+    expect(db.prepare('SELECT seq, id, body FROM outbox ORDER BY seq').all()).toEqual(
+      Array.from({ length: 5 }, (_, i) => ({ seq: i + 1, id: `id-${i + 1}`, body: `{"seq":${i + 1}}` })),
+    );
+    const store = new SqliteEventStore(db, 'kiosk-1', clock);
+    expect(store.stats()).toMatchObject({ total: 3, ackedSeq: 2, lastSeq: 5, oldestUnsentTime: '2026-11-30T10:00:03.000Z' });
+    expect(store.pending(store.stats().ackedSeq, 10, 1 << 20).map((row) => row.seq)).toEqual([3, 4, 5]);
+    expect(store.append({ type: 'kiosk.started', payload: { runtimeVersion: 't', configVersion: 1 } }).seq).toBe(6);
+    store.close();
+  });
+});

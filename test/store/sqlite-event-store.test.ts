@@ -33,6 +33,16 @@ describe('SqliteEventStore on a real file', () => {
     return store;
   }
 
+  /** Rows in the outbox table, read through a second connection (what is on disk, pruned or not). */
+  function rowCount(): number {
+    const reader = new Database(dir.file('kiosk.db'), { readonly: true });
+    try {
+      return (reader.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    } finally {
+      reader.close();
+    }
+  }
+
   it('sets WAL and synchronous=FULL, and records the schema version', () => {
     const db = openDatabase(dir.file('kiosk.db'), createSilentLogger());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -87,6 +97,23 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.acknowledge(2)).toBe(0);
     expect(store.acknowledge(11)).toBe(0);
     expect(store.stats()).toMatchObject({ total: 7, ackedSeq: 3 });
+  });
+
+  it('prunes a large acknowledgement in bounded steps, counting only unacknowledged rows as held meanwhile', () => {
+    const store = open();
+    for (let i = 0; i < 10; i += 1) store.append(started);
+    // The watermark alone: the rows stay for pruning, but are no longer held, counted or handed out.
+    expect(store.acknowledge(7, 0)).toBe(0);
+    expect(store.stats()).toMatchObject({ total: 3, ackedSeq: 7 });
+    expect(store.pending(store.stats().ackedSeq, 100, 1 << 20).map((e) => e.seq)).toEqual([8, 9, 10]);
+    expect(rowCount()).toBe(10);
+    expect([store.prune(3), store.prune(3), store.prune(3)]).toEqual([3, 3, 1]);
+    expect(rowCount()).toBe(3);
+    // A step never reaches above the watermark.
+    expect(store.prune(100)).toBe(0);
+    expect(store.acknowledge(9, 1)).toBe(1);
+    expect(store.prune(100)).toBe(1);
+    expect(store.pending(0, 100, 1 << 20).map((e) => e.seq)).toEqual([10]);
   });
 
   it('keeps the watermark and the seq counter across a reopen, so a restart resends only what is not acknowledged', () => {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/ops/clock.js';
 import { SyncConfig } from '../../src/ops/config/sync-config.js';
@@ -45,6 +46,16 @@ describe('OutboxSync (real SQLite outbox, in-memory uplink twin)', () => {
     return sync;
   }
 
+  /** Outbox rows on disk, pruned or not, through a second connection. */
+  function rowsOnDisk(): number {
+    const reader = new Database(dir.file('kiosk.db'), { readonly: true });
+    try {
+      return (reader.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    } finally {
+      reader.close();
+    }
+  }
+
   function append(n: number): void {
     for (let i = 0; i < n; i += 1) store.append(started);
   }
@@ -81,6 +92,42 @@ describe('OutboxSync (real SQLite outbox, in-memory uplink twin)', () => {
     uplink.emit('message', { name: 'ack', payload: Buffer.from('{"garbage'), tooLarge: false, retained: false });
     uplink.backendAck(DEVICE, 1);
     expect(store.stats()).toMatchObject({ total: 1, ackedSeq: 2 });
+  });
+
+  it('prunes the rows of a large acknowledgement in steps of 1,000 after publishing what comes next', async () => {
+    append(2500);
+    startSync({ batchMaxEvents: 500, backlog: { eventsPerSecond: 0, startJitterMs: 0 } });
+    uplink.autoAck = true;
+    uplink.connect();
+    await settle();
+    await settle();
+    expect(uplink.eventSeqs()).toHaveLength(2500);
+    const acknowledged: number[] = [];
+    sync?.on('acknowledged', (seq) => acknowledged.push(seq));
+    append(1);
+    uplink.backendAck(DEVICE, 2500);
+    // The watermark at once; the next event went out before any row was deleted.
+    expect(acknowledged).toEqual([2500]);
+    expect(store.stats()).toMatchObject({ total: 1, ackedSeq: 2500 });
+    expect(uplink.eventSeqs().at(-1)).toBe(2501);
+    expect(rowsOnDisk()).toBe(2501);
+    const seen: number[] = [];
+    for (let step = 0; step < 5; step += 1) {
+      // One step per turn. (Fake timers put an immediate scheduled by a running one 1 ms later.)
+      await vi.advanceTimersByTimeAsync(step === 0 ? 0 : 1);
+      seen.push(rowsOnDisk());
+    }
+    expect(seen).toEqual([1501, 501, 1, 1, 1]);
+  });
+
+  it('prunes, when it starts, rows acknowledged before a restart', async () => {
+    append(1200);
+    store.acknowledge(1100, 0);
+    startSync();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(rowsOnDisk()).toBe(1200 - 1000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rowsOnDisk()).toBe(100);
   });
 
   it('sends everything after the watermark again on reconnect, in order', async () => {
