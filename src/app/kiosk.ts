@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import type { Database } from 'better-sqlite3';
 import { DepositFlow } from '../deposit/deposit-flow.js';
 import { DeviceFaultRecorder } from './device-fault-recorder.js';
 import { createKioskConsoles } from './kiosk-console.js';
@@ -13,6 +14,7 @@ import type { LogRing } from '../ops/log-ring.js';
 import type { Logger } from '../ops/logger.js';
 import { RUNTIME_VERSION } from '../ops/version.js';
 import { openDatabase } from '../store/database.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
 import { SqliteSettingsStore, type SettingsStore } from '../store/settings-store.js';
@@ -29,6 +31,9 @@ import { createModelStore, wireModelUpdates, type ModelUpdates } from './model-u
 import type { Classifier } from '../vision/classifier.js';
 import { createClassifier } from '../vision/create-classifier.js';
 import { decisionRulesFrom } from '../vision/decision-rules.js';
+
+/** How often the checkpoint thread looks for WAL frames to copy (one with nothing new costs no write). */
+const CHECKPOINT_INTERVAL_MS = 250;
 
 export interface KioskOptions {
   config: DeviceConfig;
@@ -71,6 +76,7 @@ export class Kiosk {
   /** Technician consoles: on console.port and/or stdio; none when neither is configured. */
   readonly consoles: ConsoleService[];
   private readonly metrics: ProcessMetrics;
+  private readonly database: { db: Database; file: string };
   /** How to stop each part that has been started, most recent last. */
   private readonly stack: Array<() => Promise<void> | void> = [];
 
@@ -81,6 +87,7 @@ export class Kiosk {
     this.classifier = createClassifier(config.classifier, { logger: logger.child({ component: 'classifier' }), ...(modelStore ? { source: modelStore } : {}) });
     const databaseFile = resolve(config.store.path);
     const db = openDatabase(databaseFile, logger.child({ component: 'store' }));
+    this.database = { db, file: databaseFile };
     this.store = new SqliteEventStore(db, config.device.id, clock, logger.child({ component: 'store' }));
     this.settings = new SqliteSettingsStore(db, clock);
     this.telemetryStore = new TelemetryStore(db);
@@ -165,6 +172,7 @@ export class Kiosk {
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const { scale, scanner, camera, gpio, scenario, companions } = this.devices;
+    await this.startCheckpointer();
     for (const companion of companions) {
       this.stack.push(() => companion.stop());
       await companion.start();
@@ -220,6 +228,25 @@ export class Kiosk {
   }
 
   /**
+   * WAL checkpoints in a thread of their own: done inline, the commit that crosses SQLite's threshold copies the
+   * WAL into the database and fsyncs it, which on an SD card holds deposits, GPIO and PUBACKs for a noticeable time.
+   * Should the thread not start, checkpoints stay inline (SQLite's default) and the kiosk runs as before.
+   */
+  private async startCheckpointer(): Promise<void> {
+    const { db, file } = this.database;
+    try {
+      const checkpointer = await WalCheckpointer.start({ path: file, intervalMs: CHECKPOINT_INTERVAL_MS });
+      db.pragma('wal_autocheckpoint = 0');
+      this.stack.push(async () => {
+        await checkpointer.stop();
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'WAL checkpoint thread did not start; checkpoints stay inline');
+    }
+  }
+
+  /**
    * The disk policy reaches the consumer here: when the budget is reached the
    * deposit flow pauses intake with the reason, and reopens once acknowledged
    * events have been deleted. Checked after every event and acknowledgement.
@@ -238,11 +265,12 @@ export class Kiosk {
     };
     this.budget.on('intake', onIntake);
     this.store.on('appended', check);
-    this.sync.on('acknowledged', check);
+    // Acknowledged rows are deleted in steps after the acknowledgement: their space counts once they are gone.
+    this.sync.on('pruned', check);
     this.stack.push(() => {
       this.budget.off('intake', onIntake);
       this.store.off('appended', check);
-      this.sync.off('acknowledged', check);
+      this.sync.off('pruned', check);
     });
     check();
   }

@@ -84,13 +84,18 @@ export class IngestStore {
   private readonly devices = new Map<string, DeviceState>();
   private readonly readOnly: boolean;
 
-  constructor(path: string, options: { readOnly?: boolean } = {}) {
+  /**
+   * `readOnly`: a reader beside the writer. `autoCheckpoint: false`: the WAL is checkpointed by someone else
+   * (a WalCheckpointer), never inside one of this connection's commits.
+   */
+  constructor(path: string, options: { readOnly?: boolean; autoCheckpoint?: boolean } = {}) {
     this.readOnly = options.readOnly ?? false;
     if (!this.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new BetterSqlite3(path, { readonly: this.readOnly, fileMustExist: this.readOnly });
     if (!this.readOnly) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
+      if (options.autoCheckpoint === false) this.db.pragma('wal_autocheckpoint = 0');
       migrateIngestStore(this.db);
     }
     const db = this.db;

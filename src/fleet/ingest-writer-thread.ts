@@ -9,7 +9,8 @@ const reply = (message: WriterReply): void => port.postMessage(message);
 
 let store: IngestStore;
 try {
-  store = new IngestStore((workerData as { storePath: string }).storePath);
+  const { storePath, autoCheckpoint } = workerData as { storePath: string; autoCheckpoint: boolean };
+  store = new IngestStore(storePath, { autoCheckpoint });
   reply({ kind: 'ready' });
 } catch (error) {
   reply({ kind: 'failed', message: `cannot open ingest store: ${(error as Error).message}` });

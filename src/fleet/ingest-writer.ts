@@ -3,12 +3,15 @@
  * one group of messages overlaps the receiving and checking of the next, and
  * every message that arrived while a commit was running goes in the next one.
  * The group therefore grows by itself when the disk is slow, and an fsync never
- * holds up the consumers' sockets.
+ * holds up the consumers' sockets. A third thread checkpoints the WAL
+ * (WalCheckpointer), so no commit ever waits for a checkpoint's fsync.
  *
  *   Ingest ──store(batches)──► [writer thread: IngestStore] ──outcome──► Ingest (publishes the watermarks)
+ *                                                 WAL ◄── [checkpoint thread]
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../ops/module-worker.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import type { IncomingBatch, StoreOutcome } from './ingest-store.js';
 
 export type WriterRequest =
@@ -39,6 +42,7 @@ interface Waiter {
 export class IngestWriter {
   private readonly waiters: Waiter[] = [];
   private exited: Error | undefined;
+  private checkpointer: WalCheckpointer | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: WriterReply) => this.waiters.shift()?.resolve(reply));
@@ -52,8 +56,14 @@ export class IngestWriter {
 
   /** Starts the thread and waits until it has opened (and if need be migrated) the store. */
   static async start(storePath: string): Promise<IngestWriter> {
-    const writer = new IngestWriter(startModuleWorker(new URL('./ingest-writer-thread.js', import.meta.url), { workerData: { storePath } }));
-    await writer.expect(writer.next(), 'ready');
+    const writer = new IngestWriter(startModuleWorker(new URL('./ingest-writer-thread.js', import.meta.url), { workerData: { storePath, autoCheckpoint: false } }));
+    try {
+      await writer.expect(writer.next(), 'ready');
+      writer.checkpointer = await WalCheckpointer.start({ path: storePath });
+    } catch (error) {
+      await writer.close();
+      throw error;
+    }
     return writer;
   }
 
@@ -67,6 +77,7 @@ export class IngestWriter {
     });
     const reply = await this.request({ kind: 'store', batches: owned, receivedAt }, transfer);
     if (reply.kind !== 'stored') throw new Error(reply.kind === 'failed' ? reply.message : `unexpected reply ${reply.kind}`);
+    this.checkpointer?.wrote(owned.reduce((bytes, batch) => bytes + batch.payload.byteLength, 0));
     return { stored: reply.stored, duplicates: reply.duplicates, acks: new Map(reply.acks) };
   }
 
@@ -75,6 +86,8 @@ export class IngestWriter {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.exited) return;
     await this.expect(this.request({ kind: 'close' }), 'done').catch(() => undefined);
     await this.worker.terminate();

@@ -41,8 +41,9 @@ export interface IngestOptions {
   /** Most messages the broker may send a consumer before its PUBACKs (MQTT 5 Receive Maximum). */
   receiveMaximum?: number;
   /**
-   * Acknowledgements of one device are coalesced over this long: one publish (and one delete on the kiosk) per
-   * interval instead of one per commit. Default 25 ms; 0 publishes after every commit.
+   * At most one round of acknowledgements per this long: the first commit after a quiet interval is acknowledged at
+   * once, what commits within the interval goes in one publish per device at its end (and one watermark update on the
+   * kiosk instead of one per commit). Default 25 ms; 0 publishes after every commit.
    */
   ackIntervalMs?: number;
   /** Checked messages waiting for the writer beyond this many bytes pause the consumers' sockets (default 32 MiB). */
@@ -77,6 +78,8 @@ export class Ingest extends EventEmitter<IngestEvents> {
   /** Watermarks waiting for the next acknowledgement round, by device. */
   private pendingAcks = new Map<string, number>();
   private ackTimer: NodeJS.Timeout | undefined;
+  /** When the last round of acknowledgements went out (performance.now()). */
+  private lastAckRound = Number.NEGATIVE_INFINITY;
   private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0 };
   private stopped = false;
 
@@ -214,16 +217,18 @@ export class Ingest extends EventEmitter<IngestEvents> {
     this.counters.events += outcome.stored;
     this.counters.duplicates += outcome.duplicates;
     for (const [deviceId, ackedSeq] of outcome.acks) this.pendingAcks.set(deviceId, Math.max(ackedSeq, this.pendingAcks.get(deviceId) ?? 0));
-    const interval = this.options.ackIntervalMs ?? 25;
-    if (interval === 0) this.publishAcks();
+    if (this.ackTimer || this.pendingAcks.size === 0) return;
+    const wait = this.lastAckRound + (this.options.ackIntervalMs ?? 25) - performance.now();
+    if (wait <= 0) this.publishAcks();
     else
-      this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = setTimeout(() => {
         this.ackTimer = undefined;
         this.publishAcks();
-      }, interval);
+      }, wait);
   }
 
   private publishAcks(): void {
+    this.lastAckRound = performance.now();
     const acks = this.pendingAcks;
     this.pendingAcks = new Map();
     for (const [deviceId, ackedSeq] of acks) this.acknowledge(deviceId, ackedSeq);

@@ -17,7 +17,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   private readonly selectMeta: Statement<[string], { value: number }>;
   private readonly raiseAcked: Statement<[number, number]>;
   private readonly deleteAcked: Statement<[number, number]>;
-  private readonly selectCounts: Statement<[{ acked: number }], { total: number; oldest: string | null }>;
+  private readonly selectOldestHeld: Statement<[number], { seq: number; created_at: string }>;
   private readonly appendTx: (draft: EventDraft) => KioskEvent;
 
   constructor(
@@ -35,11 +35,10 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     this.raiseAcked = db.prepare("UPDATE meta SET value = ? WHERE key = 'acked_seq' AND value < ?");
     // The lowest seqs first, bounded: a large acknowledgement is pruned in steps that each hold the database briefly.
     this.deleteAcked = db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?)');
-    // Rows the backend acknowledged may wait a moment for pruning: only those above the watermark count as held.
-    // The oldest is the one with the lowest seq: one index lookup, whatever the table holds.
-    this.selectCounts = db.prepare(
-      'SELECT count(*) AS total, (SELECT created_at FROM outbox WHERE seq > @acked ORDER BY seq LIMIT 1) AS oldest FROM outbox WHERE seq > @acked',
-    );
+    // The lowest held seq: one index seek. Rows above the watermark are contiguous (appends take the next seq; rows
+    // only ever leave from the low end: pruning, a factory reset's erasure), so it and last_seq give the count without
+    // a count(*), which would read every page of a large backlog.
+    this.selectOldestHeld = db.prepare('SELECT seq, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT 1');
     // The counter and the row commit together: a seq is never given out without its event, nor reused.
     this.appendTx = db.transaction((draft: EventDraft): KioskEvent => {
       const row = this.nextSeq.get();
@@ -122,8 +121,10 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
 
   stats(): OutboxStats {
     const ackedSeq = this.meta('acked_seq');
-    const counts = this.selectCounts.get({ acked: ackedSeq }) ?? { total: 0, oldest: null };
-    return { total: counts.total, unsent: counts.total, oldestUnsentTime: counts.oldest, lastSeq: this.meta('last_seq'), ackedSeq };
+    const lastSeq = this.meta('last_seq');
+    const oldest = this.selectOldestHeld.get(ackedSeq);
+    const total = oldest ? lastSeq - oldest.seq + 1 : 0;
+    return { total, unsent: total, oldestUnsentTime: oldest?.created_at ?? null, lastSeq, ackedSeq };
   }
 
   private meta(key: string): number {

@@ -38,6 +38,8 @@ export interface OutboxSyncEvents {
   state: [state: SyncState];
   /** The backend acknowledged through this seq (its rows are pruned in steps right after). */
   acknowledged: [ackedSeq: number];
+  /** Pruning has deleted every acknowledged row (this many in this series of steps): their space is free. */
+  pruned: [rows: number];
 }
 
 export interface OutboxSyncOptions {
@@ -101,6 +103,7 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
   private readonly now: () => number;
   private timers: { retry?: NodeJS.Timeout; wake?: NodeJS.Timeout; ackTimeout?: NodeJS.Timeout } = {};
   private pruning: NodeJS.Immediate | undefined;
+  private prunedInSeries = 0;
   private idleWaiters: Array<() => void> = [];
 
   private readonly onAppended = (event: { seq: number }): void => {
@@ -366,7 +369,14 @@ export class OutboxSync extends EventEmitter<OutboxSyncEvents> {
         this.options.logger.error({ err: error }, 'could not prune acknowledged events');
         return;
       }
-      if (deleted >= PRUNE_STEP_ROWS) this.schedulePrune();
+      this.prunedInSeries += deleted;
+      if (deleted >= PRUNE_STEP_ROWS) {
+        this.schedulePrune();
+        return;
+      }
+      const rows = this.prunedInSeries;
+      this.prunedInSeries = 0;
+      if (rows > 0) this.emit('pruned', rows);
     });
   }
 

@@ -116,6 +116,19 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.pending(0, 100, 1 << 20).map((e) => e.seq)).toEqual([10]);
   });
 
+  it('counts held events as the table does after a prefix was erased (factory reset) above the watermark', () => {
+    const store = open();
+    for (let i = 0; i < 10; i += 1) store.append(started);
+    store.acknowledge(2);
+    const other = new Database(dir.file('kiosk.db'));
+    other.prepare('DELETE FROM outbox WHERE seq <= 6').run();
+    other.close();
+    expect(store.stats()).toMatchObject({ total: 4, ackedSeq: 2, lastSeq: 10 });
+    expect(store.stats().total).toBe(rowCount());
+    store.acknowledge(10);
+    expect(store.stats()).toMatchObject({ total: 0, oldestUnsentTime: null });
+  });
+
   it('keeps the watermark and the seq counter across a reopen, so a restart resends only what is not acknowledged', () => {
     const first = open();
     for (let i = 0; i < 5; i += 1) first.append(started);
