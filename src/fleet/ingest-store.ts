@@ -96,6 +96,8 @@ export class IngestStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       if (options.autoCheckpoint === false) this.db.pragma('wal_autocheckpoint = 0');
+      // The WAL is cut back to this when it starts over after a checkpoint, so a burst does not leave a large file.
+      this.db.pragma('journal_size_limit = 16777216');
       migrateIngestStore(this.db);
     }
     const db = this.db;

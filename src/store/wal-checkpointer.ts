@@ -16,12 +16,15 @@ export interface WalCheckpointerOptions {
   thresholdBytes?: number;
   /** Also checkpoint this often, for writers that do not call `wrote` (default: only on `wrote`). */
   intervalMs?: number;
+  /** A WAL file larger than this gets a RESTART checkpoint, which lets the writer start it over (default 4 × thresholdBytes). */
+  maxWalBytes?: number;
 }
 
 export interface CheckpointerSettings {
   path: string;
   thresholdBytes: number;
   intervalMs: number | null;
+  maxWalBytes: number;
 }
 
 export type CheckpointerMessage = { kind: 'wrote'; bytes: number } | { kind: 'stop' };
@@ -30,7 +33,8 @@ export class WalCheckpointer {
   private constructor(private readonly worker: Worker) {}
 
   static async start(options: WalCheckpointerOptions): Promise<WalCheckpointer> {
-    const settings: CheckpointerSettings = { path: options.path, thresholdBytes: options.thresholdBytes ?? 4 * 1024 * 1024, intervalMs: options.intervalMs ?? null };
+    const thresholdBytes = options.thresholdBytes ?? 4 * 1024 * 1024;
+    const settings: CheckpointerSettings = { path: options.path, thresholdBytes, intervalMs: options.intervalMs ?? null, maxWalBytes: options.maxWalBytes ?? 4 * thresholdBytes };
     const worker = startModuleWorker(new URL('./wal-checkpoint-thread.js', import.meta.url), { workerData: settings });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', (message: { ready?: boolean; error?: string }) => (message.ready ? resolve() : reject(new Error(message.error ?? 'checkpointer did not start'))));

@@ -48,6 +48,21 @@ describe('WalCheckpointer (a real WAL file, its own thread)', () => {
     await waitFor(() => databaseBytes() > before + 150_000, { timeoutMs: 5000, description: 'a timed checkpoint to grow the database file' });
   });
 
+  it('keeps the WAL bounded under a writer that never pauses (a passive checkpoint alone never catches up)', async () => {
+    const maxWalBytes = 2 * 1024 * 1024;
+    checkpointer = await WalCheckpointer.start({ path: dir.file('db.sqlite'), intervalMs: 5, maxWalBytes });
+    db.pragma('journal_size_limit = 1048576');
+    let largest = 0;
+    // 60 MB of commits, back to back, on this thread while the checkpointer works on its own.
+    for (let round = 0; round < 1500; round += 1) {
+      write(10);
+      largest = Math.max(largest, statSync(dir.file('db.sqlite-wal')).size);
+      if (round % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(largest).toBeLessThan(8 * maxWalBytes);
+    expect(databaseBytes()).toBeGreaterThan(30_000_000);
+  });
+
   it('refuses to start on a file that does not exist', async () => {
     await expect(WalCheckpointer.start({ path: dir.file('missing.sqlite') })).rejects.toThrow(/cannot open .*missing\.sqlite/);
   });
