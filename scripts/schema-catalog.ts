@@ -16,6 +16,7 @@ import {
   KioskStartedPayload,
   ModelUpdatedPayload,
   ModelUpdateFailedPayload,
+  OutboxErasedPayload,
 } from '../src/protocol/events.js';
 import { CommandResult, KioskCommand } from '../src/protocol/commands.js';
 import { ModelPackage } from '../src/protocol/model-package.js';
@@ -52,6 +53,7 @@ export const schemaCatalog: readonly CatalogEntry[] = [
   { file: 'device-recovered-payload.schema.json', title: 'payload of device.recovered events', schema: DeviceRecoveredPayload, io: 'output' },
   { file: 'console-command-payload.schema.json', title: 'payload of console.command events (technician console audit)', schema: ConsoleCommandPayload, io: 'output' },
   { file: 'model-updated-payload.schema.json', title: 'payload of model.updated events (an over-the-air model update switched models)', schema: ModelUpdatedPayload, io: 'output' },
+  { file: 'outbox-erased-payload.schema.json', title: 'payload of outbox.erased events (unsent events a technician erased; the backend accounts for their seqs)', schema: OutboxErasedPayload, io: 'output' },
   { file: 'model-update-failed-payload.schema.json', title: 'payload of model.update-failed events (an over-the-air model update failed or was rolled back)', schema: ModelUpdateFailedPayload, io: 'output' },
   { file: 'signed-document.schema.json', title: 'a signed document from the backend: JWS flattened JSON serialization, EdDSA (Ed25519) with a kid', schema: SignedDocument, io: 'output' },
   { file: 'command.schema.json', title: 'kiosk.command/1 — the signed payload of kiosk/v1/{deviceId}/commands', schema: KioskCommand, io: 'input' },

@@ -259,7 +259,9 @@ export class KioskConsoleSettingsFacade implements ConsoleSettingsFacade {
 
   factoryReset(options: { eraseOutboxThroughSeq: number | null; wipeTechnicianKeys: boolean; technician: string | null }): FactoryResetView {
     requireIdleFlow(this.parts.flow, 'factory-reset');
-    const view = factoryReset({ staging: this.staging(), config: this.parts.config, ...options });
+    const { eraseOutboxThroughSeq, ...rest } = options;
+    const erasure = eraseOutboxThroughSeq === null ? null : this.parts.store.eraseThrough(eraseOutboxThroughSeq, { reason: 'factory-reset', technician: options.technician });
+    const view = factoryReset({ staging: this.staging(), config: this.parts.config, ...rest, erasedOutbox: erasure ? { erased: erasure.payload.erased } : null });
     this.logger.warn({ technician: options.technician, wiped: view.wiped.length, erasedEvents: view.erasedEvents }, 'factory reset; restarting');
     this.parts.requestRestart(`factory-reset (${options.technician ?? 'unknown'})`);
     return view;

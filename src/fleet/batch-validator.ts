@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { EVENT_SCHEMA, EVENTS_BATCH_SCHEMA, EventsBatch } from '../protocol/events.js';
 
 export type BatchVerdict =
-  /** `seqs`: each event's seq, in message order; `payload`: the message's bytes, unchanged. */
-  | { ok: true; deviceId: string; seqs: number[]; payload: Buffer }
+  /**
+   * `seqs`: each event's seq, in message order; `payload`: the message's bytes, unchanged; `erasures`: the
+   * [fromSeq, throughSeq, seq of the event] of the message's `outbox.erased` events (seqs that will never come).
+   */
+  | { ok: true; deviceId: string; seqs: number[]; payload: Buffer; erasures: Array<[number, number, number]> }
   | { ok: false; reason: 'not-json' | 'unknown-version' | 'invalid' | 'device-mismatch'; detail: string; deviceId: string | null };
 
 /**
@@ -72,6 +75,8 @@ export class BatchValidator {
     if (batch.deviceId !== topicDeviceId || batch.events.some((event) => event.deviceId !== topicDeviceId)) {
       return { ok: false, reason: 'device-mismatch', detail: `topic says ${topicDeviceId}`, deviceId: topicDeviceId };
     }
-    return { ok: true, deviceId: topicDeviceId, payload, seqs: batch.events.map((event) => event.seq) };
+    const erasures: Array<[number, number, number]> = [];
+    for (const event of batch.events) if (event.type === 'outbox.erased') erasures.push([event.payload.fromSeq, event.payload.throughSeq, event.seq]);
+    return { ok: true, deviceId: topicDeviceId, payload, seqs: batch.events.map((event) => event.seq), erasures };
   }
 }

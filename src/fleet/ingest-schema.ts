@@ -22,13 +22,21 @@ const LAYOUT_V2 = `
     first_position INTEGER NOT NULL,
     PRIMARY KEY (device_id, first_seq)
   ) STRICT, WITHOUT ROWID;
+  CREATE TABLE erased (
+    device_id TEXT    NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq  INTEGER NOT NULL,
+    event_seq INTEGER NOT NULL,
+    PRIMARY KEY (device_id, first_seq, event_seq)
+  ) STRICT, WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS devices (
     device_id  TEXT    PRIMARY KEY,
     acked_seq  INTEGER NOT NULL,
     max_seq    INTEGER NOT NULL,
     events     INTEGER NOT NULL,
     duplicates INTEGER NOT NULL,
-    conflicts  INTEGER NOT NULL
+    conflicts  INTEGER NOT NULL,
+    erased     INTEGER NOT NULL DEFAULT 0
   ) STRICT;
   CREATE TABLE IF NOT EXISTS parked (
     id          INTEGER PRIMARY KEY,
@@ -72,6 +80,8 @@ function fromVersion1(db: Database): void {
   }
   if (run) insertRun.run(run.device, run.first, run.last, run.message, run.position);
   db.exec('DROP TABLE events_v1; DROP TABLE messages_v1;');
+  // Version 1 had no erased count (nor erasures).
+  db.exec('ALTER TABLE devices ADD COLUMN erased INTEGER NOT NULL DEFAULT 0');
 }
 
 /** Brings the file to the current layout, in one transaction; refuses a file newer than this code. */

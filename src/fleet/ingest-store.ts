@@ -13,6 +13,8 @@ export interface DeviceProgress {
   duplicates: number;
   /** Same (deviceId, seq) arrived as a different event (another id): a kiosk bug or a replaced database. */
   conflicts: number;
+  /** Seqs the kiosk erased unsent (`outbox.erased`) and the watermark passed as accounted for. */
+  erased: number;
   /** Missing seq ranges between ackedSeq and maxSeq (inclusive bounds), at most 20. */
   gaps: Array<[number, number]>;
 }
@@ -32,6 +34,8 @@ export interface IncomingBatch {
   deviceId: string;
   payload: Uint8Array;
   seqs: readonly number[];
+  /** [fromSeq, throughSeq, the event's own seq] of the message's `outbox.erased` events: seqs that will never come. */
+  erasures?: ReadonlyArray<readonly [number, number, number]>;
 }
 
 interface DeviceState {
@@ -42,6 +46,7 @@ interface DeviceState {
   events: number;
   duplicates: number;
   conflicts: number;
+  erased: number;
 }
 
 interface RunRow {
@@ -77,9 +82,11 @@ export class IngestStore {
     insertRun: Statement<[string, number, number, number | bigint, number]>;
     runAt: Statement<[string, number], RunRow>;
     payloadOf: Statement<[number], { payload: Buffer }>;
-    upsertDevice: Statement<[string, number, number, number, number, number]>;
-    deviceRow: Statement<[string], { acked_seq: number; max_seq: number; events: number; duplicates: number; conflicts: number }>;
-    runsAbove: Statement<[string, number], { first_seq: number; last_seq: number }>;
+    insertErased: Statement<[string, number, number, number]>;
+    upsertDevice: Statement<[string, number, number, number, number, number, number]>;
+    deviceRow: Statement<[string], { acked_seq: number; max_seq: number; events: number; duplicates: number; conflicts: number; erased: number }>;
+    /** Stored runs and erased ranges reaching above a watermark, in seq order: what is accounted for beyond it. */
+    accountedAbove: Statement<{ device: string; acked: number }, { first_seq: number; last_seq: number }>;
   };
   private readonly devices = new Map<string, DeviceState>();
   private readonly readOnly: boolean;
@@ -106,12 +113,16 @@ export class IngestStore {
       insertRun: db.prepare('INSERT INTO runs (device_id, first_seq, last_seq, message_id, first_position) VALUES (?, ?, ?, ?, ?)'),
       runAt: db.prepare('SELECT first_seq, last_seq, message_id, first_position FROM runs WHERE device_id = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1'),
       payloadOf: db.prepare('SELECT payload FROM messages WHERE id = ?'),
+      insertErased: db.prepare('INSERT OR IGNORE INTO erased (device_id, first_seq, last_seq, event_seq) VALUES (?, ?, ?, ?)'),
       upsertDevice: db.prepare(
-        'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts) VALUES (?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts',
+        'INSERT INTO devices (device_id, acked_seq, max_seq, events, duplicates, conflicts, erased) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (device_id) DO UPDATE SET acked_seq = excluded.acked_seq, max_seq = excluded.max_seq, events = excluded.events, duplicates = excluded.duplicates, conflicts = excluded.conflicts, erased = excluded.erased',
       ),
-      deviceRow: db.prepare('SELECT acked_seq, max_seq, events, duplicates, conflicts FROM devices WHERE device_id = ?'),
-      runsAbove: db.prepare('SELECT first_seq, last_seq FROM runs WHERE device_id = ? AND last_seq > ? ORDER BY first_seq'),
+      deviceRow: db.prepare('SELECT acked_seq, max_seq, events, duplicates, conflicts, erased FROM devices WHERE device_id = ?'),
+      accountedAbove: db.prepare(
+        'SELECT first_seq, last_seq FROM runs WHERE device_id = @device AND last_seq > @acked ' +
+          'UNION ALL SELECT first_seq, last_seq FROM erased WHERE device_id = @device AND last_seq > @acked ORDER BY first_seq',
+      ),
     };
   }
 
@@ -136,7 +147,7 @@ export class IngestStore {
           const state = this.device(deviceId);
           while (state.above.delete(state.acked + 1)) state.acked += 1;
           if (state.acked > before || repeated.has(deviceId)) outcome.acks.set(deviceId, state.acked);
-          this.statements.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts);
+          this.statements.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts, state.erased);
         }
       })();
     } catch (error) {
@@ -176,7 +187,31 @@ export class IngestStore {
       for (const [first, last, position] of runs) this.statements.insertRun.run(batch.deviceId, first, last, messageId, position);
     }
     if (duplicatePositions.length > 0) this.countDuplicates(batch, state, duplicatePositions, seenHere);
+    for (const [from, through, eventSeq] of batch.erasures ?? []) this.accountErased(batch.deviceId, state, from, through, eventSeq);
     return { fresh, duplicates: duplicatePositions.length };
+  }
+
+  /**
+   * The kiosk erased seqs from..through without sending them (a technician's factory reset): those not stored count
+   * as accounted for, so the watermark passes the hole. Idempotent: a repeat of the message accounts for nothing new.
+   */
+  private accountErased(deviceId: string, state: DeviceState, from: number, through: number, eventSeq: number): void {
+    if (through < from) return;
+    this.statements.insertErased.run(deviceId, from, through, eventSeq);
+    let accounted = 0;
+    if (from <= state.acked + 1 && state.above.size === 0) {
+      // Nothing stored above the watermark: the range moves it directly, however long it is.
+      accounted = Math.max(0, through - state.acked);
+      state.acked = Math.max(state.acked, through);
+    } else {
+      for (let seq = Math.max(from, state.acked + 1); seq <= through; seq += 1) {
+        if (state.above.has(seq)) continue;
+        state.above.add(seq);
+        accounted += 1;
+      }
+    }
+    state.erased += accounted;
+    if (through > state.maxSeq) state.maxSeq = through;
   }
 
   /** The slow path, for resends only: each repeat is compared by event id with the copy stored first. */
@@ -217,7 +252,7 @@ export class IngestStore {
     const acked = row?.acked_seq ?? 0;
     const gaps: Array<[number, number]> = [];
     let expect = acked + 1;
-    for (const run of this.statements.runsAbove.iterate(deviceId, acked)) {
+    for (const run of this.statements.accountedAbove.iterate({ device: deviceId, acked })) {
       const first = Math.max(run.first_seq, acked + 1);
       if (first > expect) {
         gaps.push([expect, first - 1]);
@@ -225,7 +260,16 @@ export class IngestStore {
       }
       expect = Math.max(expect, run.last_seq + 1);
     }
-    return { deviceId, ackedSeq: acked, maxSeq: row?.max_seq ?? 0, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0, gaps };
+    return {
+      deviceId,
+      ackedSeq: acked,
+      maxSeq: row?.max_seq ?? 0,
+      events: row?.events ?? 0,
+      duplicates: row?.duplicates ?? 0,
+      conflicts: row?.conflicts ?? 0,
+      erased: row?.erased ?? 0,
+      gaps,
+    };
   }
 
   deviceIds(): string[] {
@@ -263,10 +307,10 @@ export class IngestStore {
     const row = this.statements.deviceRow.get(deviceId);
     const acked = row?.acked_seq ?? 0;
     const above = new Set<number>();
-    for (const run of this.statements.runsAbove.iterate(deviceId, acked)) {
+    for (const run of this.statements.accountedAbove.all({ device: deviceId, acked })) {
       for (let seq = Math.max(run.first_seq, acked + 1); seq <= run.last_seq; seq += 1) above.add(seq);
     }
-    state = { acked, maxSeq: row?.max_seq ?? 0, above, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0 };
+    state = { acked, maxSeq: row?.max_seq ?? 0, above, events: row?.events ?? 0, duplicates: row?.duplicates ?? 0, conflicts: row?.conflicts ?? 0, erased: row?.erased ?? 0 };
     this.devices.set(deviceId, state);
     return state;
   }

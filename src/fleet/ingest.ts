@@ -171,7 +171,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
         .catch((error: unknown) => this.options.logger.error({ err: error, topic }, 'parked message not stored'));
       return;
     }
-    this.queue.push({ deviceId: verdict.deviceId, payload: verdict.payload, seqs: verdict.seqs });
+    this.queue.push({ deviceId: verdict.deviceId, payload: verdict.payload, seqs: verdict.seqs, erasures: verdict.erasures });
     this.queuedBytes += verdict.payload.length;
     if (this.queuedBytes > (this.options.maxQueuedBytes ?? 32 * 1024 * 1024)) this.pauseReading(true);
     if (!this.flushScheduled) {

@@ -102,6 +102,21 @@ export const ModelUpdateFailedPayload = z
   })
   .strict();
 
+/**
+ * Events the kiosk erased without sending them (a technician's factory reset that confirmed their loss). The backend
+ * counts seqs fromSeq..throughSeq it does not have as accounted for, so its watermark can rise past them: without
+ * this, the hole would hold every later event unacknowledged (docs/protocol.md#outboxerased).
+ */
+export const OutboxErasedPayload = z
+  .object({
+    fromSeq: z.number().int().min(1).describe('first seq of the erased range: the one after the watermark the kiosk had then'),
+    throughSeq: z.number().int().min(0).describe('last seq of the erased range; a range with throughSeq < fromSeq erased nothing'),
+    erased: z.number().int().min(0).describe('rows deleted in that range (events the backend may still have from an earlier send included)'),
+    reason: z.enum(['factory-reset']),
+    technician: z.string().max(64).nullable().describe('who confirmed it on the console'),
+  })
+  .strict();
+
 const envelope = {
   schema: z.literal(EVENT_SCHEMA),
   id: z.uuid().describe('UUIDv7, unique per event'),
@@ -121,6 +136,7 @@ export const KioskEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('console.command'), payload: ConsoleCommandPayload }).strict(),
   z.object({ ...envelope, type: z.literal('model.updated'), payload: ModelUpdatedPayload }).strict(),
   z.object({ ...envelope, type: z.literal('model.update-failed'), payload: ModelUpdateFailedPayload }).strict(),
+  z.object({ ...envelope, type: z.literal('outbox.erased'), payload: OutboxErasedPayload }).strict(),
 ]);
 
 export type KioskEvent = z.infer<typeof KioskEvent>;

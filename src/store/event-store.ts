@@ -42,6 +42,12 @@ export interface EventStore extends EventEmitter<EventStoreEvents> {
   acknowledge(ackedSeq: number, pruneMaxRows?: number): number;
   /** Deletes up to `maxRows` rows the backend has acknowledged, oldest first; returns how many (fewer: none are left). */
   prune(maxRows: number): number;
+  /**
+   * Erases the held events with seq ≤ throughSeq that a technician confirmed the loss of, and in the same transaction
+   * appends the `outbox.erased` event that tells the backend which seqs will never come. Rows are overwritten on delete
+   * (secure_delete). Returns the event written.
+   */
+  eraseThrough(throughSeq: number, details: { reason: 'factory-reset'; technician: string | null }): Extract<KioskEvent, { type: 'outbox.erased' }>;
   stats(): OutboxStats;
   close(): void;
 }

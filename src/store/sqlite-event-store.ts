@@ -19,6 +19,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   private readonly deleteAcked: Statement<[number, number]>;
   private readonly selectOldestHeld: Statement<[number], { seq: number; created_at: string }>;
   private readonly appendTx: (draft: EventDraft) => KioskEvent;
+  private readonly eraseRows: Statement<[number, number]>;
 
   constructor(
     private readonly db: Database,
@@ -39,6 +40,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     // only ever leave from the low end: pruning, a factory reset's erasure), so it and last_seq give the count without
     // a count(*), which would read every page of a large backlog.
     this.selectOldestHeld = db.prepare('SELECT seq, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT 1');
+    this.eraseRows = db.prepare('DELETE FROM outbox WHERE seq > ? AND seq <= ?');
     // The counter and the row commit together: a seq is never given out without its event, nor reused.
     this.appendTx = db.transaction((draft: EventDraft): KioskEvent => {
       const row = this.nextSeq.get();
@@ -67,13 +69,38 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
       if (error instanceof KioskError) throw error;
       throw new KioskError(ErrorCode.StoreFault, `cannot write event: ${(error as Error).message}`, { type: draft.type }, { cause: error });
     }
+    this.announce(event);
+    return event;
+  }
+
+  eraseThrough(throughSeq: number, details: { reason: 'factory-reset'; technician: string | null }): Extract<KioskEvent, { type: 'outbox.erased' }> {
+    let event: KioskEvent;
+    this.db.pragma('secure_delete = ON');
+    try {
+      event = this.db.transaction((): KioskEvent => {
+        // The backend has everything up to its watermark; what it may lack starts after it.
+        const fromSeq = this.meta('acked_seq') + 1;
+        const through = Math.min(throughSeq, this.meta('last_seq'));
+        // Rows at or below the watermark are pruning's (the backend has them); only the others count as erased.
+        const erased = this.eraseRows.run(fromSeq - 1, through).changes;
+        return this.appendTx({ type: 'outbox.erased', payload: { fromSeq, throughSeq: through, erased, ...details } });
+      })();
+    } catch (error) {
+      throw new KioskError(ErrorCode.StoreFault, `cannot erase the outbox: ${(error as Error).message}`, { throughSeq }, { cause: error });
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    this.announce(event);
+    return event as Extract<KioskEvent, { type: 'outbox.erased' }>;
+  }
+
+  private announce(event: KioskEvent): void {
     try {
       this.emit('appended', event);
     } catch (error) {
       // The event is committed whatever a listener does; one listener's bug must not look like a store failure.
       this.logger?.error({ err: error, seq: event.seq }, 'appended listener failed');
     }
-    return event;
   }
 
   pending(afterSeq: number, limit: number, maxBytes: number): OutboxEntry[] {

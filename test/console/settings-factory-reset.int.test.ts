@@ -127,6 +127,10 @@ describe('settings: factory-reset', () => {
     // The confirmed events are gone; only what was written after the confirmation (this command's audit) remains.
     expect(running.events().every((event) => event.seq > lastSeq)).toBe(true);
     expect(running.events().at(-1)).toMatchObject({ type: 'console.command', payload: { command: 'factory-reset', outcome: 'ok', technician: 'alice' } });
+    // …and the backend is told which seqs will never come, so its watermark can pass them.
+    const erasure = running.events().find((event) => event.type === 'outbox.erased');
+    expect(erasure).toMatchObject({ payload: { fromSeq: 1, erased: count, reason: 'factory-reset', technician: 'alice' } });
+    expect((erasure?.payload as { throughSeq: number }).throughSeq).toBeGreaterThanOrEqual(lastSeq);
     expect(running.kiosk.store.stats().lastSeq).toBeGreaterThan(lastSeq);
 
     // Nothing secret is left in any file of the kiosk (config directory, database, WAL).

@@ -42,6 +42,31 @@ describe('IngestStore (real SQLite file)', () => {
     expect(JSON.parse(store.eventsOf('a')[0]!.body)).toEqual({ seq: 1, id: 'first', type: 'kiosk.started' });
   });
 
+  it('lets the watermark pass seqs the kiosk erased unsent (outbox.erased), in either order, and counts them', () => {
+    expect(store.store([msg('a', [1, 2])], at).acks).toEqual(new Map([['a', 2]]));
+    // A factory reset erased 3..6; the kiosk's next events are 7.. and the erasure event itself is 9.
+    expect(store.store([msg('a', [7, 8])], at).acks).toEqual(new Map());
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 2, gaps: [[3, 6]] });
+    expect(store.store([{ ...msg('a', [9]), erasures: [[3, 6, 9]] }], at).acks).toEqual(new Map([['a', 9]]));
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 9, erased: 4, events: 5, gaps: [] });
+    // A repeat of the erasure accounts for nothing new.
+    store.store([{ ...msg('a', [9]), erasures: [[3, 6, 9]] }], at);
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 9, erased: 4, duplicates: 1 });
+    // Straight after the watermark, a long erased range moves it at once.
+    expect(store.store([{ ...msg('a', [100_010]), erasures: [[10, 100_009, 100_010]] }], at).acks).toEqual(new Map([['a', 100_010]]));
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 100_010, erased: 4 + 100_000 });
+  });
+
+  it('keeps erased ranges across a restart: the seqs above the hole still count as accounted for', () => {
+    store.store([msg('a', [1])], at);
+    store.store([{ ...msg('a', [9]), erasures: [[4, 8, 9]] }], at);
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 1, gaps: [[2, 3]] });
+    store.close();
+    store = new IngestStore(dir.file('ingest.db'));
+    expect(store.store([msg('a', [2, 3])], at).acks).toEqual(new Map([['a', 9]]));
+    expect(store.progress('a')).toMatchObject({ ackedSeq: 9, erased: 5 });
+  });
+
   it('picks up its watermark and the events above a gap after a restart', () => {
     store.store([msg('a', [1, 3])], at);
     store.close();
@@ -178,5 +203,12 @@ describe('BatchValidator', () => {
     const verdict = validator.check('k1', payload);
     expect(verdict.ok).toBe(ok);
     if (!verdict.ok) expect(verdict.reason).toBe(reason);
+  });
+
+  it('hands on the seqs and the ranges of outbox.erased events', () => {
+    const erased = { ...event, seq: 9, type: 'outbox.erased', payload: { fromSeq: 3, throughSeq: 7, erased: 5, reason: 'factory-reset', technician: 'alice' } };
+    const verdict = validator.check('k1', batch([{ ...event, seq: 8 }, erased]));
+    expect(verdict).toMatchObject({ ok: true, seqs: [8, 9], erasures: [[3, 7, 9]] });
+    expect(validator.check('k1', batch([{ ...erased, payload: { ...erased.payload, reason: 'whim' } }]))).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });

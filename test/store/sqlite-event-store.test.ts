@@ -129,6 +129,22 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.stats()).toMatchObject({ total: 0, oldestUnsentTime: null });
   });
 
+  it('erases held events through a seq and, in the same transaction, writes the outbox.erased event the backend needs', () => {
+    const store = open();
+    for (let i = 0; i < 10; i += 1) store.append(started);
+    store.acknowledge(2, 0);
+    const seen: string[] = [];
+    store.on('appended', (event) => seen.push(event.type));
+    const event = store.eraseThrough(6, { reason: 'factory-reset', technician: 'alice' });
+    expect(event).toMatchObject({ seq: 11, type: 'outbox.erased', payload: { fromSeq: 3, throughSeq: 6, erased: 4, reason: 'factory-reset', technician: 'alice' } });
+    expect(KioskEvent.parse(event)).toEqual(event);
+    expect(seen).toEqual(['outbox.erased']);
+    expect(store.pending(2, 100, 1 << 20).map((e) => e.seq)).toEqual([7, 8, 9, 10, 11]);
+    expect(store.stats()).toMatchObject({ total: 5, lastSeq: 11 });
+    // A seq beyond the last given out erases no more than there is.
+    expect(store.eraseThrough(1000, { reason: 'factory-reset', technician: null }).payload).toMatchObject({ fromSeq: 3, throughSeq: 11, erased: 5 });
+  });
+
   it('keeps the watermark and the seq counter across a reopen, so a restart resends only what is not acknowledged', () => {
     const first = open();
     for (let i = 0; i < 5; i += 1) first.append(started);

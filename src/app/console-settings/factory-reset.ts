@@ -8,7 +8,8 @@
  * - console login state: the label PIN is re-armed (its factory hash stays, "retired" and the
  *   failed-login count go); with wipeTechnicianKeys also the PIN hash and the per-device key,
  *   which leaves the kiosk unprovisioned (E505) until the factory provisions it again
- * - the outbox, only through the seq the technician confirmed (events written after stay)
+ * - the outbox, only through the seq the technician confirmed (events written after stay); the
+ *   event store erases them and writes `outbox.erased`, so the backend's watermark can pass the hole
  *
  * Kept: device id, station id, every other config field, and the seq counter
  * (a seq is never reused). Rows are deleted with secure_delete and the WAL is
@@ -32,7 +33,8 @@ const BROKER_SECRETS = ['username', 'password', 'caFile', 'certFile', 'keyFile']
 export interface FactoryResetInput {
   staging: ConfigStaging;
   config: DeviceConfig;
-  eraseOutboxThroughSeq: number | null;
+  /** What the outbox erasure (done through the event store, which tells the backend) removed, or null when the outbox is kept. */
+  erasedOutbox: { erased: number } | null;
   wipeTechnicianKeys: boolean;
 }
 
@@ -57,7 +59,7 @@ export function factoryReset(input: FactoryResetInput): FactoryResetView {
 
   // Database: a connection of our own, with secure_delete, beside the kiosk's (WAL allows both).
   const db = new BetterSqlite3(resolve(config.store.path));
-  let erasedEvents = 0;
+  const erasedEvents = input.erasedOutbox?.erased ?? 0;
   try {
     db.pragma('secure_delete = ON');
     db.pragma('busy_timeout = 5000');
@@ -69,11 +71,8 @@ export function factoryReset(input: FactoryResetInput): FactoryResetView {
     db.transaction(() => {
       const remove = db.prepare('DELETE FROM settings WHERE key = ?');
       for (const key of keys) if (remove.run(key).changes > 0) wiped.push(`settings ${key}`);
-      if (input.eraseOutboxThroughSeq !== null) {
-        erasedEvents = db.prepare('DELETE FROM outbox WHERE seq <= ?').run(input.eraseOutboxThroughSeq).changes;
-      }
     })();
-    if (input.eraseOutboxThroughSeq === null) kept.push('outbox');
+    if (input.erasedOutbox === null) kept.push('outbox');
     else wiped.push(`outbox (${erasedEvents} events)`);
     db.pragma('wal_checkpoint(TRUNCATE)');
     if (referencePath !== undefined && existsSync(referencePath)) {
