@@ -48,5 +48,7 @@ const stop = (): void => {
       process.exit(1);
     });
 };
+// A supervisor (systemd, a container runtime) starts a fresh one; the kiosks resend what was not acknowledged.
+ingest.on('failed', () => process.exit(1));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

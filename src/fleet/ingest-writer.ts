@@ -42,13 +42,18 @@ interface Waiter {
 export class IngestWriter {
   private readonly waiters: Waiter[] = [];
   private exited: Error | undefined;
+  private closing = false;
   private checkpointer: WalCheckpointer | undefined;
+  /** Called once if the thread dies other than by close(): from then on nothing is stored. */
+  onDeath: ((error: Error) => void) | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: WriterReply) => this.waiters.shift()?.resolve(reply));
     const fail = (error: Error): void => {
+      if (this.exited) return;
       this.exited = error;
       for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+      if (!this.closing) this.onDeath?.(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`ingest writer thread exited (code ${code})`)));
@@ -86,6 +91,7 @@ export class IngestWriter {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.checkpointer?.stop();
     this.checkpointer = undefined;
     if (this.exited) return;

@@ -61,6 +61,8 @@ export interface IngestStats {
 export interface IngestEvents {
   /** A device's watermark rose (the acknowledgement has been handed to the broker). */
   acknowledged: [deviceId: string, ackedSeq: number];
+  /** The writer thread died: nothing more is stored or acknowledged (the kiosks keep their events). Stop and start again. */
+  failed: [error: Error];
 }
 
 export class Ingest extends EventEmitter<IngestEvents> {
@@ -91,6 +93,10 @@ export class Ingest extends EventEmitter<IngestEvents> {
     const ingest = new Ingest(options);
     try {
       ingest.writer = await IngestWriter.start(options.storePath);
+      ingest.writer.onDeath = (error) => {
+        options.logger.fatal({ err: error }, 'ingest writer thread died: nothing is stored any more');
+        ingest.emit('failed', error);
+      };
       ingest.store = new IngestStore(options.storePath, { readOnly: true });
       await ingest.connect();
     } catch (error) {
