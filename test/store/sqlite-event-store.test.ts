@@ -7,6 +7,7 @@ import { KioskEvent, type EventDraft } from '../../src/protocol/events.js';
 import { openDatabase } from '../../src/store/database.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
+import { readOutbox } from '../support/outbox-file.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 
 const started: EventDraft = { type: 'kiosk.started', payload: { runtimeVersion: 'test', configVersion: 1 } };
@@ -31,16 +32,6 @@ describe('SqliteEventStore on a real file', () => {
     const store = new SqliteEventStore(openDatabase(dir.file('kiosk.db'), createSilentLogger()), 'kiosk-1', fixedClock(bootId));
     stores.push(store);
     return store;
-  }
-
-  /** Rows in the outbox table, read through a second connection (what is on disk, pruned or not). */
-  function rowCount(): number {
-    const reader = new Database(dir.file('kiosk.db'), { readonly: true });
-    try {
-      return (reader.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-    } finally {
-      reader.close();
-    }
   }
 
   it('sets WAL and synchronous=FULL, and records the schema version', () => {
@@ -106,9 +97,9 @@ describe('SqliteEventStore on a real file', () => {
     expect(store.acknowledge(7, 0)).toBe(0);
     expect(store.stats()).toMatchObject({ total: 3, ackedSeq: 7 });
     expect(store.pending(store.stats().ackedSeq, 100, 1 << 20).map((e) => e.seq)).toEqual([8, 9, 10]);
-    expect(rowCount()).toBe(10);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(10);
     expect([store.prune(3), store.prune(3), store.prune(3)]).toEqual([3, 3, 1]);
-    expect(rowCount()).toBe(3);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(3);
     // A step never reaches above the watermark.
     expect(store.prune(100)).toBe(0);
     expect(store.acknowledge(9, 1)).toBe(1);
@@ -124,7 +115,7 @@ describe('SqliteEventStore on a real file', () => {
     other.prepare('DELETE FROM outbox WHERE seq <= 6').run();
     other.close();
     expect(store.stats()).toMatchObject({ total: 4, ackedSeq: 2, lastSeq: 10 });
-    expect(store.stats().total).toBe(rowCount());
+    expect(store.stats().total).toBe(readOutbox(dir.file('kiosk.db')).held);
     store.acknowledge(10);
     expect(store.stats()).toMatchObject({ total: 0, oldestUnsentTime: null });
   });

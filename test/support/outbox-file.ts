@@ -5,7 +5,7 @@ export interface OutboxFile {
   lastSeq: number;
   /** The backend's watermark the kiosk applied. */
   ackedSeq: number;
-  /** Event rows still held (not yet acknowledged). */
+  /** Event rows in the table: those not yet acknowledged, and acknowledged ones waiting for pruning. */
   held: number;
   deposits: number;
   /** Telemetry samples waiting, and samples the disk budget dropped. */

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../src/ops/clock.js';
 import { SyncConfig } from '../../src/ops/config/sync-config.js';
@@ -9,6 +8,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.js';
 import { OutboxSync } from '../../src/sync/outbox-sync.js';
 import { MemoryUplink } from '../support/memory-uplink.js';
+import { readOutbox } from '../support/outbox-file.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 
 const DEVICE = 'kiosk-sync-1';
@@ -44,16 +44,6 @@ describe('OutboxSync (real SQLite outbox, in-memory uplink twin)', () => {
     sync = new OutboxSync({ store, uplink, deviceId: DEVICE, settings: SyncConfig.parse(settings), logger: createSilentLogger(), random, now: () => Date.now(), retryDelayMs: 100, parkRetryMs: 10_000 });
     sync.start();
     return sync;
-  }
-
-  /** Outbox rows on disk, pruned or not, through a second connection. */
-  function rowsOnDisk(): number {
-    const reader = new Database(dir.file('kiosk.db'), { readonly: true });
-    try {
-      return (reader.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
-    } finally {
-      reader.close();
-    }
   }
 
   function append(n: number): void {
@@ -110,12 +100,12 @@ describe('OutboxSync (real SQLite outbox, in-memory uplink twin)', () => {
     expect(acknowledged).toEqual([2500]);
     expect(store.stats()).toMatchObject({ total: 1, ackedSeq: 2500 });
     expect(uplink.eventSeqs().at(-1)).toBe(2501);
-    expect(rowsOnDisk()).toBe(2501);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(2501);
     const seen: number[] = [];
     for (let step = 0; step < 5; step += 1) {
       // One step per turn. (Fake timers put an immediate scheduled by a running one 1 ms later.)
       await vi.advanceTimersByTimeAsync(step === 0 ? 0 : 1);
-      seen.push(rowsOnDisk());
+      seen.push(readOutbox(dir.file('kiosk.db')).held);
     }
     expect(seen).toEqual([1501, 501, 1, 1, 1]);
   });
@@ -125,9 +115,9 @@ describe('OutboxSync (real SQLite outbox, in-memory uplink twin)', () => {
     store.acknowledge(1100, 0);
     startSync();
     await vi.advanceTimersByTimeAsync(0);
-    expect(rowsOnDisk()).toBe(1200 - 1000);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(1200 - 1000);
     await vi.advanceTimersByTimeAsync(1);
-    expect(rowsOnDisk()).toBe(100);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(100);
   });
 
   it('sends everything after the watermark again on reconnect, in order', async () => {
