@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { createSilentLogger } from '../../src/ops/logger.js';
 import { EVENT_SCHEMA, type KioskEvent } from '../../src/protocol/events.js';
 import { openDatabase } from '../../src/store/database.js';
+import { OutboxSegments } from '../../src/store/outbox-segments.js';
 
 const labels = [
   ['cardboard', 'carton'],
@@ -41,7 +42,8 @@ export function depositEvent(deviceId: string, seq: number, bootId: string): Kio
 export function fillOutbox(file: string, deviceId: string, count: number): number {
   const db = openDatabase(file, createSilentLogger());
   const bootId = randomUUID();
-  const insert = db.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
+  // In the store's segments, started where the store would start them.
+  const segments = new OutboxSegments(db);
   let bytes = 0;
   db.pragma('synchronous = OFF');
   for (let from = 1; from <= count; from += 20_000) {
@@ -50,7 +52,7 @@ export function fillOutbox(file: string, deviceId: string, count: number): numbe
         const event = depositEvent(deviceId, seq, bootId);
         const body = JSON.stringify(event);
         bytes += body.length;
-        insert.run(seq, event.id, event.type, body, event.time);
+        segments.forAppend(seq).insert.run(seq, event.id, event.type, body, event.time);
       }
     })();
   }

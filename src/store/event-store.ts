@@ -40,7 +40,10 @@ export interface EventStore extends EventEmitter<EventStoreEvents> {
    * the rest. Returns how many rows were deleted now.
    */
   acknowledge(ackedSeq: number, pruneMaxRows?: number): number;
-  /** Deletes up to `maxRows` rows the backend has acknowledged, oldest first; returns how many (fewer: none are left). */
+  /**
+   * Removes about `maxRows` rows the backend has acknowledged, oldest first (a whole segment of them counts as one step,
+   * docs/storage.md#schema-version-5-the-outbox-in-segments); returns how many (fewer: nothing more can go now).
+   */
   prune(maxRows: number): number;
   /**
    * Erases the held events with seq ≤ throughSeq that a technician confirmed the loss of, and in the same transaction

@@ -101,6 +101,21 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'the outbox in segment tables, pruned by dropping whole segments; an outbox view over them',
+    up(db) {
+      // Deleting acknowledged rows one by one was most of the kiosk's CPU in a backlog drain and rewrote a page per few
+      // rows; a segment is dropped whole instead (src/store/outbox-segments.ts). The existing table becomes the first
+      // segment by a rename, whatever it holds: no copy, so a kiosk with a large backlog and a full disk migrates too.
+      // The SQL is written out here, not taken from outbox-segments.ts, so this migration stays what it was released as.
+      const first = db.prepare<[], { first: number }>("SELECT COALESCE((SELECT min(seq) FROM outbox), (SELECT value + 1 FROM meta WHERE key = 'last_seq'), 1) AS first").get()!.first;
+      db.exec(`
+        ALTER TABLE outbox RENAME TO outbox_seg_${first};
+        CREATE VIEW outbox AS SELECT seq, id, type, body, created_at FROM outbox_seg_${first};
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

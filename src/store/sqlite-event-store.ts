@@ -7,40 +7,28 @@ import { ErrorCode, KioskError } from '../ops/errors.js';
 import { EVENT_SCHEMA, type EventDraft, type KioskEvent } from '../protocol/events.js';
 import { withRelaxedDurability } from './durability.js';
 import type { EventStore, EventStoreEvents, OutboxEntry, OutboxStats } from './event-store.js';
-
-type PendingRow = [seq: number, body: string];
+import { OutboxSegments, type OutboxSegmentSizes } from './outbox-segments.js';
 
 export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements EventStore {
   private readonly nextSeq: Statement<[], { value: number }>;
-  private readonly insert: Statement<[number, string, string, string, string]>;
-  private readonly selectPending: Statement<[number, number], PendingRow>;
   private readonly selectMeta: Statement<[string], { value: number }>;
   private readonly raiseAcked: Statement<[number, number]>;
-  private readonly deleteAcked: Statement<[number, number]>;
-  private readonly selectOldestHeld: Statement<[number], { seq: number; created_at: string }>;
   private readonly appendTx: (draft: EventDraft) => KioskEvent;
-  private readonly eraseRows: Statement<[number, number]>;
+  /** The outbox's segment tables (outbox-segments.ts): pruning drops whole segments. */
+  private readonly segments: OutboxSegments;
 
   constructor(
     private readonly db: Database,
     private readonly deviceId: string,
     private readonly clock: Clock,
     private readonly logger?: Logger,
+    segmentSizes: OutboxSegmentSizes = {},
   ) {
     super();
     this.nextSeq = db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'last_seq' RETURNING value");
-    this.insert = db.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
-    // Rows as arrays: better-sqlite3 builds a keyed object per row through V8's slow path; the drain reads a backlog with this.
-    this.selectPending = db.prepare<[number, number], PendingRow>('SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw();
     this.selectMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.raiseAcked = db.prepare("UPDATE meta SET value = ? WHERE key = 'acked_seq' AND value < ?");
-    // The lowest seqs first, bounded: a large acknowledgement is pruned in steps that each hold the database briefly.
-    this.deleteAcked = db.prepare('DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ? ORDER BY seq LIMIT ?)');
-    // The lowest held seq: one index seek. Rows above the watermark are contiguous (appends take the next seq; rows
-    // only ever leave from the low end: pruning, a factory reset's erasure), so it and last_seq give the count without
-    // a count(*), which would read every page of a large backlog.
-    this.selectOldestHeld = db.prepare('SELECT seq, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT 1');
-    this.eraseRows = db.prepare('DELETE FROM outbox WHERE seq > ? AND seq <= ?');
+    this.segments = new OutboxSegments(db, segmentSizes);
     // The counter and the row commit together: a seq is never given out without its event, nor reused.
     this.appendTx = db.transaction((draft: EventDraft): KioskEvent => {
       const row = this.nextSeq.get();
@@ -56,7 +44,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
         type: draft.type,
         payload: draft.payload,
       } as KioskEvent;
-      this.insert.run(event.seq, event.id, event.type, JSON.stringify(event), event.time);
+      this.segments.forAppend(event.seq).insert.run(event.seq, event.id, event.type, JSON.stringify(event), event.time);
       return event;
     });
   }
@@ -66,6 +54,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
     try {
       event = this.appendTx(draft);
     } catch (error) {
+      this.segments.reload();
       if (error instanceof KioskError) throw error;
       throw new KioskError(ErrorCode.StoreFault, `cannot write event: ${(error as Error).message}`, { type: draft.type }, { cause: error });
     }
@@ -82,10 +71,16 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
         const fromSeq = this.meta('acked_seq') + 1;
         const through = Math.min(throughSeq, this.meta('last_seq'));
         // Rows at or below the watermark are pruning's (the backend has them); only the others count as erased.
-        const erased = this.eraseRows.run(fromSeq - 1, through).changes;
+        let erased = 0;
+        const list = this.segments.list;
+        for (let index = 0; index < list.length; index += 1) {
+          if (list[index]! > through || this.segments.lastSeqOf(index) < fromSeq) continue;
+          erased += this.segments.of(list[index]!).deleteRange.run(fromSeq - 1, through).changes;
+        }
         return this.appendTx({ type: 'outbox.erased', payload: { fromSeq, throughSeq: through, erased, ...details } });
       })();
     } catch (error) {
+      this.segments.reload();
       throw new KioskError(ErrorCode.StoreFault, `cannot erase the outbox: ${(error as Error).message}`, { throughSeq }, { cause: error });
     } finally {
       this.db.pragma('secure_delete = OFF');
@@ -104,7 +99,12 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   }
 
   pending(afterSeq: number, limit: number, maxBytes: number): OutboxEntry[] {
-    const rows = this.selectPending.all(afterSeq, limit);
+    const rows: Array<[number, string]> = [];
+    const list = this.segments.list;
+    // Rows above afterSeq start in its segment and may run on into the next ones.
+    for (let index = Math.max(this.segments.indexOf(afterSeq + 1), 0); index < list.length && rows.length < limit; index += 1) {
+      for (const row of this.segments.of(list[index]!).pendingAfter.all(afterSeq, limit - rows.length)) rows.push(row);
+    }
     const entries: OutboxEntry[] = [];
     let bytes = 0;
     for (const [seq, body] of rows) {
@@ -129,10 +129,11 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
       return withRelaxedDurability(this.db, () =>
         this.db.transaction(() => {
           this.raiseAcked.run(ackedSeq, ackedSeq);
-          return pruneMaxRows > 0 ? this.deleteAcked.run(ackedSeq, pruneMaxRows).changes : 0;
+          return pruneMaxRows > 0 ? this.pruneStep(ackedSeq, pruneMaxRows) : 0;
         })(),
       );
     } catch (error) {
+      this.segments.reload();
       throw new KioskError(ErrorCode.StoreFault, `cannot apply acknowledgement: ${(error as Error).message}`, { ackedSeq }, { cause: error });
     }
   }
@@ -140,18 +141,47 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
   prune(maxRows: number): number {
     try {
       // Rows at or below the watermark are never read again; deleting them late (or twice) is harmless.
-      return withRelaxedDurability(this.db, () => this.deleteAcked.run(this.meta('acked_seq'), maxRows).changes);
+      return withRelaxedDurability(this.db, () => this.db.transaction(() => this.pruneStep(this.meta('acked_seq'), maxRows))());
     } catch (error) {
+      this.segments.reload();
       throw new KioskError(ErrorCode.StoreFault, `cannot prune acknowledged events: ${(error as Error).message}`, {}, { cause: error });
     }
+  }
+
+  /**
+   * Removes up to about maxRows acknowledged rows: whole segments below the newest once all their seqs are acknowledged
+   * (a segment the watermark is inside keeps its rows until it passes), then rows of the newest segment.
+   */
+  private pruneStep(ackedSeq: number, maxRows: number): number {
+    let removed = 0;
+    while (removed < maxRows && this.segments.list.length > 1 && this.segments.lastSeqOf(0) <= ackedSeq) removed += this.segments.drop(this.segments.list[0]!);
+    const newest = this.segments.newest;
+    if (removed < maxRows && this.segments.list.length === 1 && newest !== undefined) {
+      removed += this.segments.of(newest).deleteThrough.run(ackedSeq, maxRows - removed).changes;
+    }
+    return removed;
   }
 
   stats(): OutboxStats {
     const ackedSeq = this.meta('acked_seq');
     const lastSeq = this.meta('last_seq');
-    const oldest = this.selectOldestHeld.get(ackedSeq);
+    const oldest = this.oldestHeld(ackedSeq);
     const total = oldest ? lastSeq - oldest.seq + 1 : 0;
     return { total, unsent: total, oldestUnsentTime: oldest?.created_at ?? null, lastSeq, ackedSeq };
+  }
+
+  /**
+   * The lowest held seq: an index seek in (usually) one segment. Rows above the watermark are contiguous (appends take
+   * the next seq; rows only ever leave from the low end: pruning, a factory reset's erasure), so it and last_seq give
+   * the count without a count(*), which would read every page of a large backlog.
+   */
+  private oldestHeld(ackedSeq: number): { seq: number; created_at: string } | undefined {
+    const list = this.segments.list;
+    for (let index = Math.max(this.segments.indexOf(ackedSeq + 1), 0); index < list.length; index += 1) {
+      const row = this.segments.of(list[index]!).oldestAfter.get(ackedSeq);
+      if (row) return row;
+    }
+    return undefined;
   }
 
   private meta(key: string): number {

@@ -66,9 +66,9 @@ describe('schema version 4 (outbox without the UNIQUE index on id)', () => {
     expect(indexesBefore).toBe(1);
 
     const db = openDatabase(path, createSilentLogger());
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(existsSync(`${path}.v3.bak`)).toBe(true);
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox'").all()).toEqual([]);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name GLOB 'outbox*'").all()).toEqual([]);
     expect(db.prepare('SELECT seq, id, body FROM outbox ORDER BY seq').all()).toEqual(
       Array.from({ length: 5 }, (_, i) => ({ seq: i + 1, id: `id-${i + 1}`, body: `{"seq":${i + 1}}` })),
     );
@@ -76,6 +76,64 @@ describe('schema version 4 (outbox without the UNIQUE index on id)', () => {
     expect(store.stats()).toMatchObject({ total: 3, ackedSeq: 2, lastSeq: 5, oldestUnsentTime: '2026-11-30T10:00:03.000Z' });
     expect(store.pending(store.stats().ackedSeq, 10, 1 << 20).map((row) => row.seq)).toEqual([3, 4, 5]);
     expect(store.append({ type: 'kiosk.started', payload: { runtimeVersion: 't', configVersion: 1 } }).seq).toBe(6);
+    store.close();
+  });
+});
+
+describe('schema version 5 (the outbox in segments)', () => {
+  let dir: TempDir;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => dir.remove());
+
+  function version4(path: string): BetterSqlite3.Database {
+    const v4 = new BetterSqlite3(path);
+    for (const migration of migrations.filter((m) => m.version <= 4)) migration.up(v4);
+    v4.pragma('user_version = 4');
+    return v4;
+  }
+
+  it('renames a version-4 outbox into the first segment, rows, watermark and counter kept, and reads it through the outbox view', () => {
+    const path = dir.file('kiosk.db');
+    const v4 = version4(path);
+    const insert = v4.prepare('INSERT INTO outbox (seq, id, type, body, created_at) VALUES (?, ?, ?, ?, ?)');
+    // Rows 1-2 acknowledged and pruned before the upgrade; 3 acknowledged, not yet pruned.
+    for (let seq = 3; seq <= 7; seq += 1) insert.run(seq, `id-${seq}`, 'kiosk.started', `{"seq":${seq}}`, `2026-11-30T10:00:0${seq}.000Z`);
+    v4.prepare("UPDATE meta SET value = 7 WHERE key = 'last_seq'").run();
+    v4.prepare("UPDATE meta SET value = 3 WHERE key = 'acked_seq'").run();
+    v4.close();
+
+    const db = openDatabase(path, createSilentLogger());
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(existsSync(`${path}.v4.bak`)).toBe(true);
+    expect(db.prepare("SELECT type, name FROM sqlite_schema WHERE name GLOB 'outbox*' ORDER BY name").all()).toEqual([
+      { type: 'view', name: 'outbox' },
+      { type: 'table', name: 'outbox_seg_3' },
+    ]);
+    expect(db.prepare('SELECT seq, id FROM outbox ORDER BY seq').all()).toEqual([3, 4, 5, 6, 7].map((seq) => ({ seq, id: `id-${seq}` })));
+    const store = new SqliteEventStore(db, 'kiosk-1', clock);
+    expect(store.stats()).toMatchObject({ total: 4, ackedSeq: 3, lastSeq: 7, oldestUnsentTime: '2026-11-30T10:00:04.000Z' });
+    expect(store.pending(3, 10, 1 << 20).map((row) => row.seq)).toEqual([4, 5, 6, 7]);
+    expect(store.append({ type: 'kiosk.started', payload: { runtimeVersion: 't', configVersion: 1 } }).seq).toBe(8);
+    // The renamed segment is the newest: it takes the next event, and its acknowledged rows are deleted as rows.
+    expect(db.prepare('SELECT count(*) AS n FROM outbox_seg_3').get()).toEqual({ n: 6 });
+    expect(store.prune(100)).toBe(1);
+    store.close();
+  });
+
+  it('names the first segment after the next seq when the version-4 outbox was empty', () => {
+    const path = dir.file('kiosk.db');
+    const v4 = version4(path);
+    v4.prepare("UPDATE meta SET value = 41 WHERE key = 'last_seq'").run();
+    v4.prepare("UPDATE meta SET value = 41 WHERE key = 'acked_seq'").run();
+    v4.close();
+
+    const db = openDatabase(path, createSilentLogger());
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'outbox_seg_*'").all()).toEqual([{ name: 'outbox_seg_42' }]);
+    const store = new SqliteEventStore(db, 'kiosk-1', clock);
+    expect(store.append({ type: 'kiosk.started', payload: { runtimeVersion: 't', configVersion: 1 } }).seq).toBe(42);
+    expect(db.prepare('SELECT seq FROM outbox_seg_42').all()).toEqual([{ seq: 42 }]);
     store.close();
   });
 });

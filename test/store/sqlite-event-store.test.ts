@@ -112,7 +112,7 @@ describe('SqliteEventStore on a real file', () => {
     for (let i = 0; i < 10; i += 1) store.append(started);
     store.acknowledge(2);
     const other = new Database(dir.file('kiosk.db'));
-    other.prepare('DELETE FROM outbox WHERE seq <= 6').run();
+    other.prepare('DELETE FROM outbox_seg_1 WHERE seq <= 6').run();
     other.close();
     expect(store.stats()).toMatchObject({ total: 4, ackedSeq: 2, lastSeq: 10 });
     expect(store.stats().total).toBe(readOutbox(dir.file('kiosk.db')).held);
@@ -186,5 +186,123 @@ describe('SqliteEventStore on a real file', () => {
       error = caught;
     }
     expect(isKioskError(error, ErrorCode.StoreMigrationFailed)).toBe(true);
+  });
+});
+
+describe('SqliteEventStore: the outbox in segment tables', () => {
+  let dir: TempDir;
+  let store: SqliteEventStore;
+  let db: Database.Database;
+  beforeEach(() => {
+    dir = makeTempDir();
+    db = openDatabase(dir.file('kiosk.db'), createSilentLogger());
+    // Segments of 4 seqs, so a few appends cross several (the real size is 16,384).
+    store = new SqliteEventStore(db, 'kiosk-1', fixedClock('0192f0a4-3b1c-7cc2-9a51-2f3e4d5c6b7a'), undefined, { segmentSeqs: 4, maxSegments: 3 });
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  const segmentTables = (): string[] =>
+    (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'outbox_seg_*'").all() as Array<{ name: string }>).map((row) => row.name).sort();
+  const seqsIn = (table: string): number[] => (db.prepare(`SELECT seq FROM ${table} ORDER BY seq`).all() as Array<{ seq: number }>).map((row) => row.seq);
+  const appendMany = (count: number): void => {
+    for (let i = 0; i < count; i += 1) store.append(started);
+  };
+
+  it('starts a segment every segmentSeqs seqs, reads across them in order, and shows them all through the outbox view', () => {
+    appendMany(10);
+    expect(segmentTables()).toEqual(['outbox_seg_1', 'outbox_seg_5', 'outbox_seg_9']);
+    expect([seqsIn('outbox_seg_1'), seqsIn('outbox_seg_5'), seqsIn('outbox_seg_9')]).toEqual([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]);
+    expect(store.pending(2, 5, 1 << 20).map((entry) => entry.seq)).toEqual([3, 4, 5, 6, 7]);
+    expect(store.pending(0, 100, 1 << 20).map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(10);
+    expect(store.stats()).toMatchObject({ total: 10, lastSeq: 10 });
+  });
+
+  it('drops a segment whole once all its seqs are acknowledged, keeps the one the watermark is inside, and deletes rows only in the newest', () => {
+    appendMany(10);
+    expect(store.acknowledge(6, 0)).toBe(0);
+    expect(store.prune(100)).toBe(4);
+    expect(segmentTables()).toEqual(['outbox_seg_5', 'outbox_seg_9']);
+    // 5 and 6 are acknowledged but stay until their segment is: they are never handed out or counted again.
+    expect(seqsIn('outbox_seg_5')).toEqual([5, 6, 7, 8]);
+    expect(store.prune(100)).toBe(0);
+    expect(store.stats()).toMatchObject({ total: 4, ackedSeq: 6 });
+    expect(store.pending(6, 100, 1 << 20).map((entry) => entry.seq)).toEqual([7, 8, 9, 10]);
+
+    expect(store.acknowledge(10, 0)).toBe(0);
+    // A whole segment is one step, however many rows it holds; the rest of the step goes to the newest segment's rows.
+    expect(store.prune(3)).toBe(4);
+    expect(store.prune(100)).toBe(2);
+    expect(segmentTables()).toEqual(['outbox_seg_9']);
+    expect(seqsIn('outbox_seg_9')).toEqual([]);
+    expect(store.stats()).toMatchObject({ total: 0, oldestUnsentTime: null });
+    // The newest segment is never dropped, so the next event has its table (and the view its one term).
+    expect(store.append(started).seq).toBe(11);
+    expect(seqsIn('outbox_seg_9')).toEqual([11]);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(1);
+  });
+
+  it('applies an acknowledgement with pruning in the same step, as before segments', () => {
+    appendMany(10);
+    expect(store.acknowledge(8)).toBe(8);
+    expect(segmentTables()).toEqual(['outbox_seg_9']);
+    expect(store.pending(8, 100, 1 << 20).map((entry) => entry.seq)).toEqual([9, 10]);
+  });
+
+  it('lets the newest segment grow past its span once the most segments exist', () => {
+    appendMany(16);
+    expect(segmentTables()).toEqual(['outbox_seg_1', 'outbox_seg_5', 'outbox_seg_9']);
+    expect(seqsIn('outbox_seg_9')).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+    store.acknowledge(4);
+    appendMany(1);
+    // A slot is free again: the next event starts a segment.
+    expect(segmentTables()).toEqual(['outbox_seg_17', 'outbox_seg_5', 'outbox_seg_9']);
+  });
+
+  it('erases a range across segments, and the emptied segments go once the backend acknowledges the outbox.erased event', () => {
+    appendMany(10);
+    store.acknowledge(1, 0);
+    const event = store.eraseThrough(7, { reason: 'factory-reset', technician: null });
+    expect(event.payload).toMatchObject({ fromSeq: 2, throughSeq: 7, erased: 6 });
+    expect([seqsIn('outbox_seg_1'), seqsIn('outbox_seg_5')]).toEqual([[1], [8]]);
+    expect(store.pending(1, 100, 1 << 20).map((entry) => entry.seq)).toEqual([8, 9, 10, 11]);
+    expect(store.stats()).toMatchObject({ total: 4, lastSeq: 11 });
+    store.acknowledge(event.seq);
+    expect(segmentTables()).toEqual(['outbox_seg_9']);
+    expect(readOutbox(dir.file('kiosk.db')).held).toBe(0);
+  });
+
+  it('forgets a segment whose creation was rolled back (disk full), and starts it again on the next append', () => {
+    appendMany(4);
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    let error: unknown;
+    try {
+      store.append({ type: 'kiosk.started', payload: { runtimeVersion: 'x'.repeat(200_000), configVersion: 1 } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isKioskError(error, ErrorCode.StoreFault)).toBe(true);
+    expect(segmentTables()).toEqual(['outbox_seg_1']);
+    db.pragma('max_page_count = 1073741823');
+    expect(store.append(started).seq).toBe(5);
+    expect(segmentTables()).toEqual(['outbox_seg_1', 'outbox_seg_5']);
+    expect(store.pending(0, 100, 1 << 20).map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reopens a file with several segments and goes on where it was', () => {
+    appendMany(9);
+    store.acknowledge(3, 0);
+    store.close();
+    db = openDatabase(dir.file('kiosk.db'), createSilentLogger());
+    store = new SqliteEventStore(db, 'kiosk-1', fixedClock('0192f0a4-3b1c-7cc2-9a51-2f3e4d5c6b7a'), undefined, { segmentSeqs: 4, maxSegments: 3 });
+    expect(store.pending(3, 100, 1 << 20).map((entry) => entry.seq)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(store.append(started).seq).toBe(10);
+    expect(seqsIn('outbox_seg_9')).toEqual([9, 10]);
+    store.acknowledge(8);
+    expect(segmentTables()).toEqual(['outbox_seg_9']);
   });
 });
