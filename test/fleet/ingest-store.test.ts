@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BatchValidator } from '../../src/fleet/batch-validator.js';
-import { IngestStore } from '../../src/fleet/ingest-store.js';
+import { INGEST_PAGE_SIZE, IngestStore } from '../../src/fleet/ingest-store.js';
 import { makeTempDir, type TempDir } from '../support/temp-dir.js';
 
 const at = '2026-12-01T10:00:00.000Z';
@@ -91,6 +91,30 @@ describe('IngestStore layout (docs/fleet.md#ingest-store)', () => {
       db.close();
     }
   };
+
+  it('makes a new file with 32 KiB pages and opens one written with 4 KiB pages as it is', () => {
+    const fresh = new IngestStore(dir.file('new.db'));
+    fresh.store([msg('a', [1, 2])], at);
+    fresh.close();
+    const older = new BetterSqlite3(dir.file('old.db'));
+    older.pragma('page_size = 4096');
+    older.pragma('journal_mode = WAL');
+    older.close();
+    const reopened = new IngestStore(dir.file('old.db'));
+    reopened.store([msg('a', [1, 2])], at);
+    expect(reopened.progress('a')).toMatchObject({ ackedSeq: 2, events: 2 });
+    reopened.close();
+    const pageSize = (path: string): number => {
+      const db = new BetterSqlite3(path, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true }) as number;
+      } finally {
+        db.close();
+      }
+    };
+    expect([pageSize(dir.file('new.db')), pageSize(dir.file('old.db'))]).toEqual([INGEST_PAGE_SIZE, 4096]);
+    expect(INGEST_PAGE_SIZE).toBe(32_768);
+  });
 
   it('keeps one run row per stretch of consecutive new seqs, whatever the message size', () => {
     const path = dir.file('ingest.db');
