@@ -34,7 +34,7 @@ describe('device-config', () => {
       batchMaxBytes: 131072,
       inFlightMax: 16,
       ackTimeoutMs: 60_000,
-      unackedMaxEvents: 20_000,
+      unackedMaxEvents: 40_000,
       backlog: { eventsPerSecond: 2000, startJitterMs: 10_000 },
     });
     expect(config.store).toEqual({ path: './data/kiosk.db', budgetBytes: 512 * 1024 * 1024, reserveFreeBytes: 64 * 1024 * 1024 });
