@@ -140,6 +140,8 @@ export class IngestStore {
     /** Each touched device's watermark before this transaction, to tell which rose. */
     const ackedBefore = new Map<string, number>();
     try {
+      // IMMEDIATE: the write lock is taken first, so another connection holding it (a backup, a technician's sqlite3) is
+      // waited for (the 5 s busy timeout). A deferred transaction reads first and then, wanting to write, fails at once.
       this.db.transaction(() => {
         const repeated = new Set<string>();
         for (const batch of batches) {
@@ -156,7 +158,7 @@ export class IngestStore {
           if (state.acked > before || repeated.has(deviceId)) outcome.acks.set(deviceId, state.acked);
           this.statements.upsertDevice.run(deviceId, state.acked, state.maxSeq, state.events, state.duplicates, state.conflicts, state.erased);
         }
-      })();
+      }).immediate();
     } catch (error) {
       // The in-memory state ran ahead of a transaction that did not commit: read it from the file again.
       for (const deviceId of ackedBefore.keys()) this.devices.delete(deviceId);

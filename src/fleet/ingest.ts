@@ -56,6 +56,8 @@ export interface IngestStats {
   duplicates: number;
   parked: number;
   acksPublished: number;
+  /** Times the consumers were paused because the writer fell behind by `maxQueuedBytes`. */
+  pauses: number;
 }
 
 export interface IngestEvents {
@@ -77,12 +79,14 @@ export class Ingest extends EventEmitter<IngestEvents> {
   /** The commit in progress in the writer thread, if any. */
   private committing: Promise<void> | undefined;
   private readingPaused = false;
+  /** Consumers' messages held while reading is paused: calling one lets its client go on. */
+  private heldMessages: Array<() => void> = [];
   /** Watermarks waiting for the next acknowledgement round, by device. */
   private pendingAcks = new Map<string, number>();
   private ackTimer: NodeJS.Timeout | undefined;
   /** When the last round of acknowledgements went out (performance.now()). */
   private lastAckRound = Number.NEGATIVE_INFINITY;
-  private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0 };
+  private readonly counters: IngestStats = { messages: 0, events: 0, duplicates: 0, parked: 0, acksPublished: 0, pauses: 0 };
   private stopped = false;
 
   private constructor(private readonly options: IngestOptions) {
@@ -146,6 +150,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
       const client = await mqtt.connectAsync(url, clientOptions);
       const subscription = `$share/${group}/${TOPIC_ROOT}/+/events`;
       client.on('message', (topic, payload) => this.receive(topic, payload));
+      this.holdWhileBehind(client);
       client.on('error', (error) => this.options.logger.warn({ err: error, consumer: n }, 'ingest consumer error'));
       // On every reconnect, whatever the broker says of the session: a broker restored from its persistence file may
       // report the session present without its shared subscription (seen with mosquitto 2.0), and then nothing arrives.
@@ -187,15 +192,33 @@ export class Ingest extends EventEmitter<IngestEvents> {
     }
   }
 
-  /** Stops (or restarts) reading the consumers' sockets: TCP pushes back, and the broker keeps what it has not delivered. */
+  /**
+   * Stops (or restarts) taking messages from the consumers. mqtt.js handles a client's incoming packets one at a time
+   * and goes on to the next (and sends this one's PUBACK) only when `handleMessage` calls back: held, the client stops
+   * reading its socket, TCP pushes back, and the broker keeps what it has not delivered. (Pausing the socket itself does
+   * not hold: mqtt.js pipes it, and the pipe resumes it.)
+   */
   private pauseReading(pause: boolean): void {
     if (this.readingPaused === pause) return;
     this.readingPaused = pause;
+    if (pause) this.counters.pauses += 1;
     this.options.logger.warn({ queuedBytes: this.queuedBytes }, pause ? 'ingest writer behind: consumers paused' : 'ingest writer caught up: consumers reading again');
-    for (const client of this.clients) {
-      if (pause) client.stream.pause();
-      else client.stream.resume();
-    }
+    if (!pause) for (const release of this.heldMessages.splice(0)) release();
+  }
+
+  /** mqtt.js's hook after each message is handed over (see pauseReading); a held message's PUBACK waits too. */
+  private holdWhileBehind(client: MqttClient): void {
+    client.handleMessage = (_packet, callback) => {
+      if (!this.readingPaused) {
+        callback();
+        return;
+      }
+      const stream = client.stream;
+      // A callback of a connection that has closed meanwhile is dropped: its PUBACK would name a packet id of the old session.
+      this.heldMessages.push(() => {
+        if (client.stream === stream && !stream.destroyed) callback();
+      });
+    };
   }
 
   /** Hands what is queued to the writer thread, unless a commit is running (then it goes when that one is done). */
