@@ -81,6 +81,7 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private readingPaused = false;
   /** Consumers' messages held while reading is paused: calling one lets its client go on. */
   private heldMessages: Array<() => void> = [];
+  private lastPauseWarning = Number.NEGATIVE_INFINITY;
   /** Watermarks waiting for the next acknowledgement round, by device. */
   private pendingAcks = new Map<string, number>();
   private ackTimer: NodeJS.Timeout | undefined;
@@ -201,9 +202,18 @@ export class Ingest extends EventEmitter<IngestEvents> {
   private pauseReading(pause: boolean): void {
     if (this.readingPaused === pause) return;
     this.readingPaused = pause;
-    if (pause) this.counters.pauses += 1;
-    this.options.logger.warn({ queuedBytes: this.queuedBytes }, pause ? 'ingest writer behind: consumers paused' : 'ingest writer caught up: consumers reading again');
-    if (!pause) for (const release of this.heldMessages.splice(0)) release();
+    if (pause) {
+      this.counters.pauses += 1;
+      // Under a sustained overload this toggles with every commit: one warning per 10 s, with the count, not a flood.
+      const now = performance.now();
+      if (now - this.lastPauseWarning >= 10_000) {
+        this.lastPauseWarning = now;
+        this.options.logger.warn({ queuedBytes: this.queuedBytes, pauses: this.counters.pauses }, 'ingest writer behind: consumers paused');
+      }
+    } else {
+      this.options.logger.debug({ queuedBytes: this.queuedBytes }, 'ingest writer caught up: consumers reading again');
+      for (const release of this.heldMessages.splice(0)) release();
+    }
   }
 
   /** mqtt.js's hook after each message is handed over (see pauseReading); a held message's PUBACK waits too. */
