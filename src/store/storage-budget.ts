@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { statfsSync, statSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from '../ops/logger.js';
 import type { TelemetryStore } from './telemetry-store.js';
+import { walFileBytes } from './wal-file.js';
 
 export interface StorageBudgetSettings {
   /** Most bytes the database (pages in use plus the WAL) may take. */
@@ -60,7 +61,7 @@ export class StorageBudget extends EventEmitter<StorageBudgetEvents> {
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     const pages = this.db.pragma('page_count', { simple: true }) as number;
     const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    return (pages - free) * pageSize + fileSize(`${this.databaseFile}-wal`);
+    return (pages - free) * pageSize + walFileBytes(this.databaseFile);
   }
 
   /** Measures, thins telemetry when needed, and opens or pauses intake. Cheap enough to call before every item. */
@@ -111,14 +112,6 @@ export class StorageBudget extends EventEmitter<StorageBudgetEvents> {
       // A reader holding the WAL only delays the reclaim to a later check.
       this.logger.debug({ err: error }, 'checkpoint not possible now');
     }
-  }
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 

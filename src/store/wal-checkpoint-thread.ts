@@ -1,8 +1,8 @@
 /** Runs in a WalCheckpointer's thread: a PASSIVE checkpoint whenever the writer has committed past the threshold, or on a timer. */
-import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { CheckpointerMessage, CheckpointerSettings } from './wal-checkpointer.js';
+import { walFileBytes } from './wal-file.js';
 
 const port = parentPort;
 if (!port) throw new Error('wal-checkpoint-thread runs as a worker thread');
@@ -21,14 +21,6 @@ try {
 
 let sinceCheckpoint = 0;
 
-const walBytes = (): number => {
-  try {
-    return statSync(`${settings.path}-wal`).size;
-  } catch {
-    return 0;
-  }
-};
-
 function checkpoint(): void {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
@@ -37,7 +29,7 @@ function checkpoint(): void {
     // Under a steady stream of commits a passive checkpoint never catches up with the end of the WAL, so the writer never
     // starts it again and the file grows. Past the bound, a RESTART copies the few frames left, holding new writers for
     // that long only, and makes the next commit start the WAL over (and cut it to journal_size_limit).
-    if (walBytes() > settings.maxWalBytes) db.pragma('wal_checkpoint(RESTART)');
+    if (walFileBytes(settings.path) > settings.maxWalBytes) db.pragma('wal_checkpoint(RESTART)');
   } catch {
     // Busy or locked: tried again later; the writer is never held up by this thread for more than the RESTART's copy.
   }
