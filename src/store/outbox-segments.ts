@@ -136,6 +136,16 @@ export class OutboxSegments {
     return rows;
   }
 
+  /** First seqs of the segment holding seq and of every later one: where rows above seq − 1 are, in order. */
+  from(seq: number): number[] {
+    return this.firstSeqs.slice(Math.max(this.indexOf(seq), 0));
+  }
+
+  /** First seqs of the segments that can hold a seq in (afterSeq, throughSeq]. */
+  overlapping(afterSeq: number, throughSeq: number): number[] {
+    return this.firstSeqs.filter((first, index) => first <= throughSeq && this.lastSeqOf(index) > afterSeq);
+  }
+
   /** The last seq a segment can hold (the next one's first − 1), or Infinity for the newest. */
   lastSeqOf(index: number): number {
     const next = this.firstSeqs[index + 1];

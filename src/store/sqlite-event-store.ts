@@ -72,11 +72,7 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
         const through = Math.min(throughSeq, this.meta('last_seq'));
         // Rows at or below the watermark are pruning's (the backend has them); only the others count as erased.
         let erased = 0;
-        const list = this.segments.list;
-        for (let index = 0; index < list.length; index += 1) {
-          if (list[index]! > through || this.segments.lastSeqOf(index) < fromSeq) continue;
-          erased += this.segments.of(list[index]!).deleteRange.run(fromSeq - 1, through).changes;
-        }
+        for (const first of this.segments.overlapping(fromSeq - 1, through)) erased += this.segments.of(first).deleteRange.run(fromSeq - 1, through).changes;
         return this.appendTx({ type: 'outbox.erased', payload: { fromSeq, throughSeq: through, erased, ...details } });
       })();
     } catch (error) {
@@ -100,10 +96,10 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
 
   pending(afterSeq: number, limit: number, maxBytes: number): OutboxEntry[] {
     const rows: Array<[number, string]> = [];
-    const list = this.segments.list;
     // Rows above afterSeq start in its segment and may run on into the next ones.
-    for (let index = Math.max(this.segments.indexOf(afterSeq + 1), 0); index < list.length && rows.length < limit; index += 1) {
-      for (const row of this.segments.of(list[index]!).pendingAfter.all(afterSeq, limit - rows.length)) rows.push(row);
+    for (const first of this.segments.from(afterSeq + 1)) {
+      if (rows.length >= limit) break;
+      for (const row of this.segments.of(first).pendingAfter.all(afterSeq, limit - rows.length)) rows.push(row);
     }
     const entries: OutboxEntry[] = [];
     let bytes = 0;
@@ -176,9 +172,8 @@ export class SqliteEventStore extends EventEmitter<EventStoreEvents> implements 
    * the count without a count(*), which would read every page of a large backlog.
    */
   private oldestHeld(ackedSeq: number): { seq: number; created_at: string } | undefined {
-    const list = this.segments.list;
-    for (let index = Math.max(this.segments.indexOf(ackedSeq + 1), 0); index < list.length; index += 1) {
-      const row = this.segments.of(list[index]!).oldestAfter.get(ackedSeq);
+    for (const first of this.segments.from(ackedSeq + 1)) {
+      const row = this.segments.of(first).oldestAfter.get(ackedSeq);
       if (row) return row;
     }
     return undefined;
